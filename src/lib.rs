@@ -1,0 +1,7 @@
+//! twinbuild: a reproducible-build verifier for Go.
+//!
+//! The pipeline, one module per stage, plain data in between:
+//! `cli` ─▶ [`build`] ─▶ [`binary`] ─▶ [`diff`] ─▶ [`attribute`] ─▶ [`report`].
+//! See ARCHITECTURE.md for the map and the invariants.
+
+pub mod binary;
