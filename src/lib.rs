@@ -5,3 +5,5 @@
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod binary;
+pub mod build;
+pub mod diff;
