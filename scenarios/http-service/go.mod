@@ -1,0 +1,3 @@
+module example.com/http-service
+
+go 1.26
