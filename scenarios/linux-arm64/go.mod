@@ -1,0 +1,3 @@
+module example.com/linux-arm64
+
+go 1.26

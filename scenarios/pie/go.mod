@@ -1,0 +1,3 @@
+module example.com/pie
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/windows-amd64
+
+go 1.26
