@@ -1,9 +1,12 @@
 //! twinbuild: a reproducible-build verifier for Go.
 //!
 //! The pipeline, one module per stage, plain data in between:
-//! `cli` ─▶ [`build`] ─▶ [`binary`] ─▶ [`diff`] ─▶ [`attribute`] ─▶ [`report`].
+//! [`cli`] ─▶ [`build`] ─▶ [`binary`] ─▶ [`diff`] ─▶ [`attribute`] ─▶ [`report`].
 //! See ARCHITECTURE.md for the map and the invariants.
 
+pub mod attribute;
 pub mod binary;
 pub mod build;
+pub mod cli;
 pub mod diff;
+pub mod report;

@@ -1,0 +1,521 @@
+//! Stage 4, `attribute`: every differing byte gets a cause.
+//!
+//! Input: both [`Binary`] values, their [`Diff`] and the build's
+//! [`VariationHints`] (empty for `twinbuild diff`). Output: an
+//! [`Attribution`], a list of [`Finding`]s whose byte counts add up exactly
+//! to the diff's differing bytes.
+//!
+//! How: the Go structures of both sides are read ([`landmarks`]); each hunk
+//! is classified by what contains it (build ID, buildinfo, a `-X` string, a
+//! path from a variation hint, a pclntab or DWARF file name), else by its
+//! section (code, data, header, DWARF). Classified hunks are grouped into
+//! findings by (cause, section, subject). Then root versus consequence: when
+//! a root changed a size, the residual differences (moved offsets, addresses,
+//! stored lengths, hashes of other content) become `layout-shift` findings
+//! that name the root they follow from.
+//!
+//! Pure: no I/O, no panics on malformed input.
+
+mod cause;
+mod finding;
+pub mod landmarks;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+pub use cause::Cause;
+pub use finding::{Excerpt, Finding, Location};
+
+use crate::binary::{Binary, SectionKind};
+use crate::build::{Hint, VariationHints};
+use crate::diff::{Diff, Hunk, HunkKind, SectionPair, Status};
+use landmarks::{Landmarks, Mark};
+
+/// Ranges kept per finding (all are counted).
+const MAX_LOCATIONS: usize = 8;
+/// Excerpt size on each side.
+const EXCERPT_BYTES: u64 = 64;
+
+/// The findings for one diff.
+#[derive(Debug, Clone, Default)]
+pub struct Attribution {
+    pub findings: Vec<Finding>,
+    /// Structures that could not be read (attribution falls back to sections).
+    pub warnings: Vec<String>,
+}
+
+/// How a hunk was classified.
+#[derive(Debug, Clone)]
+struct Class {
+    cause: Cause,
+    /// Groups hunks into one finding together with cause and section.
+    subject: String,
+    title: String,
+    variation: Option<String>,
+    fix: Option<String>,
+    detail: Option<String>,
+    /// Explained only by section: becomes layout-shift when a root moved something.
+    residual: Residual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Residual {
+    /// A root cause in its own right.
+    No,
+    /// Code/data/header/DWARF bytes with no cause of their own.
+    Yes,
+    /// A hash or ID computed over other content (GNU build-id, LC_UUID, code signature).
+    Derived,
+}
+
+/// One side's binary with its landmarks and lazily inflated section contents.
+struct Side<'a, 'd> {
+    bin: &'a Binary<'d>,
+    marks: Landmarks,
+    contents: HashMap<usize, Cow<'d, [u8]>>,
+}
+
+impl<'a, 'd> Side<'a, 'd> {
+    fn new(bin: &'a Binary<'d>, diff: &Diff, side: fn(&SectionPair) -> Option<usize>) -> Side<'a, 'd> {
+        let mut contents = HashMap::new();
+        for p in diff.pairs.iter().filter(|p| p.status == Status::Differs) {
+            if let Some(i) = side(p) {
+                let c = match bin.contents(i) {
+                    Ok(c) if p.compared == crate::diff::Compared::Decompressed => c,
+                    _ => Cow::Borrowed(bin.raw(i)),
+                };
+                contents.insert(i, c);
+            }
+        }
+        let dwarf_differs = diff.pairs.iter().any(|p| p.status == Status::Differs && is_debug(&p.name));
+        Side { bin, marks: Landmarks::read(bin, dwarf_differs), contents }
+    }
+
+    fn data(&self, i: usize) -> &[u8] {
+        self.contents.get(&i).map(|c| &c[..]).unwrap_or(&[])
+    }
+}
+
+/// Attribute every differing byte of `diff` to a cause.
+pub fn attribute(lhs: &Binary<'_>, rhs: &Binary<'_>, diff: &Diff, hints: &VariationHints) -> Attribution {
+    if diff.identical {
+        return Attribution::default();
+    }
+    let l = Side::new(lhs, diff, |p| p.lhs);
+    let r = Side::new(rhs, diff, |p| p.rhs);
+    let mut warnings: Vec<String> = l.marks.warnings.iter().map(|w| format!("lhs: {w}")).collect();
+    warnings.extend(r.marks.warnings.iter().map(|w| format!("rhs: {w}")));
+
+    let mut all_hints: Vec<Hint> = hints.hints.iter().filter(|h| h.lhs != h.rhs && h.lhs.len() >= 4 && h.rhs.len() >= 4).cloned().collect();
+    for h in landmarks::derive_path_hints(&l.marks, &r.marks) {
+        if !all_hints.iter().any(|k| k.lhs.contains(&h.lhs) || h.lhs.contains(&k.lhs)) {
+            all_hints.push(h);
+        }
+    }
+    // Longest first, so the most specific variation names a path.
+    all_hints.sort_by(|a, b| b.lhs.len().max(b.rhs.len()).cmp(&a.lhs.len().max(a.rhs.len())).then_with(|| a.variation.cmp(&b.variation)));
+    let buildinfo_class = landmarks::buildinfo_class(&l.marks, &r.marks);
+
+    let ctx = Ctx { l: &l, r: &r, hints: &all_hints, buildinfo: buildinfo_class };
+    let mut groups: BTreeMap<(Cause, String, String), Group> = BTreeMap::new();
+    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
+        match (p.lhs, p.rhs) {
+            (Some(i), Some(j)) => {
+                for h in &p.hunks {
+                    let class = ctx.classify(i, j, h);
+                    let g = groups.entry(group_key(&class, &p.name)).or_insert_with(|| Group::new(class));
+                    g.add(&ctx, p, i, j, h);
+                }
+            }
+            _ => {
+                let class = ctx.one_sided(p);
+                let g = groups.entry(group_key(&class, &p.name)).or_insert_with(|| Group::new(class));
+                g.bytes += p.differing_bytes;
+                g.ranges += 1;
+                if g.section.is_empty() {
+                    g.section = p.name.clone();
+                }
+                g.size_changing += p.differing_bytes;
+            }
+        }
+    }
+    Attribution { findings: resolve(groups, diff), warnings }
+}
+
+struct Ctx<'c, 'a, 'd> {
+    l: &'c Side<'a, 'd>,
+    r: &'c Side<'a, 'd>,
+    hints: &'c [Hint],
+    buildinfo: landmarks::BuildinfoClass,
+}
+
+impl Ctx<'_, '_, '_> {
+    fn classify(&self, i: usize, j: usize, h: &Hunk) -> Class {
+        let (ld, rd) = (self.l.data(i), self.r.data(j));
+        let mark = self.l.marks.at(i, &h.lhs).or_else(|| self.r.marks.at(j, &h.rhs));
+        let hint = || self.hint_at(ld, &h.lhs, rd, &h.rhs);
+        if let Some(m) = mark {
+            match &m.mark {
+                Mark::BuildId => return self.build_id_class(),
+                Mark::DerivedId(what) => {
+                    return Class {
+                        cause: Cause::BuildId,
+                        subject: (*what).into(),
+                        title: format!("{what} differs: it is computed from the Go build ID or the file's contents"),
+                        variation: None,
+                        fix: Some("link with -ldflags=-buildid= (then no ID is derived), or remove the difference it is computed from".into()),
+                        detail: Some((*what).into()),
+                        residual: Residual::Derived,
+                    }
+                }
+                Mark::Buildinfo | Mark::Modinfo => {
+                    let b = &self.buildinfo;
+                    return Class {
+                        cause: b.cause,
+                        subject: b.subject.clone(),
+                        title: b.title.clone(),
+                        variation: None,
+                        fix: b.fix.clone(),
+                        detail: Some(if matches!(m.mark, Mark::Buildinfo) { "buildinfo blob".into() } else { "runtime.modinfo copy of the buildinfo".into() }),
+                        residual: Residual::No,
+                    };
+                }
+                Mark::FileName | Mark::DwarfPath => {
+                    let (variation, value) = match hint() {
+                        Some(hint) => (hint.variation.clone(), hint.lhs.clone()),
+                        None => (landmarks::DERIVED_VARIATION.to_string(), m.text.clone()),
+                    };
+                    let place = if matches!(m.mark, Mark::FileName) { "the pclntab file table" } else { "DWARF" };
+                    return path_class(&variation, &value, Some(format!("{place}: {} {}", m.what(), m.text)));
+                }
+                Mark::DwarfProducer => {
+                    return Class {
+                        cause: Cause::Toolchain,
+                        subject: "producer".into(),
+                        title: "the compiler recorded in DWARF (DW_AT_producer) differs".into(),
+                        variation: None,
+                        fix: Some(TOOLCHAIN_FIX.into()),
+                        detail: Some(m.text.clone()),
+                        residual: Residual::No,
+                    }
+                }
+                Mark::FuncName | Mark::DwarfOther => {}
+            }
+        }
+        // A string set with -X lives in `<package>.<var>.str`.
+        let section = &self.l.bin.sections[i];
+        let sym = self.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.as_str());
+        if let Some(var) = sym.and_then(ldflags_var) {
+            let hint = hint();
+            return Class {
+                cause: Cause::LdflagsX,
+                subject: var.to_string(),
+                title: format!("the -X value of {var} differs{}", hint.map(|h| format!(" (it holds the {})", h.variation)).unwrap_or_default()),
+                variation: hint.map(|h| h.variation.clone()),
+                fix: Some(format!("set -X {var} from the commit (e.g. git log -1 --format=%ct, SOURCE_DATE_EPOCH), not from the clock or the build machine")),
+                detail: Some(format!("{var}.str")),
+                residual: Residual::No,
+            };
+        }
+        if section.kind == SectionKind::Section && !is_code(&section.name) {
+            if let Some(hint) = hint() {
+                let c_symbol = sym.is_some_and(|s| !s.contains('.'));
+                if c_symbol {
+                    return Class {
+                        cause: Cause::Cgo,
+                        subject: hint.variation.clone(),
+                        title: format!("C code embeds the {} path (e.g. __FILE__)", hint.variation),
+                        variation: Some(hint.variation.clone()),
+                        fix: Some("build with CGO_ENABLED=0, or map the path away in the C compiler: CGO_CFLAGS=-ffile-prefix-map=<dir>=.".into()),
+                        detail: sym.map(str::to_string),
+                        residual: Residual::No,
+                    };
+                }
+                return path_class(&hint.variation, &hint.lhs, Some(sym.map_or_else(|| describe_section(&section.name), str::to_string)));
+            }
+        }
+        residual_class(&section.name, section.kind, sym)
+    }
+
+    fn build_id_class(&self) -> Class {
+        let (a, b) = (self.l.marks.build_id.as_deref().unwrap_or(""), self.r.marks.build_id.as_deref().unwrap_or(""));
+        let pa: Vec<&str> = a.split('/').collect();
+        let pb: Vec<&str> = b.split('/').collect();
+        let names = ["action ID of the binary", "action ID of main.a", "content ID of main.a", "content ID of the binary"];
+        let differing: Vec<&str> = (0..pa.len().max(pb.len())).filter(|&k| pa.get(k) != pb.get(k)).map(|k| names.get(k).copied().unwrap_or("extra part")).collect();
+        let inputs = differing.iter().any(|d| d.starts_with("action"));
+        let meaning = if inputs {
+            "the action IDs differ, so the build inputs differ (flags, paths, toolchain or sources)"
+        } else {
+            "only the content IDs differ: a consequence of other differing bytes"
+        };
+        Class {
+            cause: Cause::BuildId,
+            subject: "go build id".into(),
+            title: format!("the Go build ID differs in its {}: {meaning}", differing.join(", ")),
+            variation: None,
+            fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
+            detail: Some("Go build ID".into()),
+            residual: Residual::No,
+        }
+    }
+
+    /// The first hint (longest first) whose lhs string covers the lhs range
+    /// or whose rhs string covers the rhs range.
+    fn hint_at(&self, ld: &[u8], lr: &Range<u64>, rd: &[u8], rr: &Range<u64>) -> Option<&Hint> {
+        self.hints.iter().find(|h| covers(ld, lr, h.lhs.as_bytes()) || covers(rd, rr, h.rhs.as_bytes()))
+    }
+
+    fn one_sided(&self, p: &SectionPair) -> Class {
+        let name = &p.name;
+        let side = if p.status == Status::OnlyLhs { "lhs" } else { "rhs" };
+        if name.contains("buildid") || name.contains("build-id") {
+            let mut c = self.build_id_class();
+            c.title = format!("{name} exists only in the {side}: one build kept its build ID");
+            c.subject = name.clone();
+            return c;
+        }
+        let mut c = residual_class(name, SectionKind::Section, None);
+        c.title = format!("section {name} exists only in the {side}");
+        c.subject = name.clone();
+        c
+    }
+}
+
+const TOOLCHAIN_FIX: &str = "pin the toolchain (a toolchain line in go.mod, GOTOOLCHAIN=goX.Y.Z) and the target level (GOAMD64, GOARM64, ...) explicitly";
+
+fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
+    Class {
+        cause: Cause::EmbeddedPath,
+        subject: variation.to_string(),
+        title: format!("the {variation} path {value} is embedded"),
+        variation: Some(variation.to_string()),
+        fix: Some(format!("build with -trimpath so the {variation} path is not recorded")),
+        detail,
+        residual: Residual::No,
+    }
+}
+
+/// `main.date.str` → `main.date`, for user string variables only.
+fn ldflags_var(sym: &str) -> Option<&str> {
+    let var = sym.strip_suffix(".str")?;
+    let internal = ["runtime.", "go:", "type:", "internal/", "go.", "crypto/", "vendor/"];
+    (var.contains('.') && !internal.iter().any(|p| var.starts_with(p))).then_some(var)
+}
+
+/// Does `needle` occur in `data` overlapping `range` (or touching it, for an empty range)?
+fn covers(data: &[u8], range: &Range<u64>, needle: &[u8]) -> bool {
+    let n = needle.len() as u64;
+    if n == 0 || data.is_empty() {
+        return false;
+    }
+    let len = data.len() as u64;
+    let from = range.start.saturating_sub(n).min(len);
+    let to = range.end.saturating_add(n).min(len);
+    let window = &data[from as usize..to as usize];
+    let mut k = 0;
+    while let Some(pos) = find(&window[k..], needle) {
+        let start = from + (k + pos) as u64;
+        let end = start + n;
+        let overlaps = if range.is_empty() { start <= range.start && range.start <= end } else { start < range.end && range.start < end };
+        if overlaps {
+            return true;
+        }
+        k += pos + 1;
+    }
+    false
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        match hay[i..=hay.len() - needle.len()].iter().position(|&b| b == first) {
+            None => return None,
+            Some(p) => {
+                i += p;
+                if &hay[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+fn is_code(name: &str) -> bool {
+    name == ".text" || name.ends_with(",__text") || name == ".plt" || name == ".init" || name == ".fini"
+}
+
+fn is_debug(name: &str) -> bool {
+    name.starts_with(".debug") || name.starts_with(".zdebug") || name.starts_with("__DWARF,")
+}
+
+fn describe_section(name: &str) -> String {
+    if is_debug(name) {
+        format!("DWARF ({name})")
+    } else {
+        format!("section {name}")
+    }
+}
+
+/// A hunk explained only by where it is.
+fn residual_class(name: &str, kind: SectionKind, sym: Option<&str>) -> Class {
+    let (cause, what, residual) = match kind {
+        SectionKind::Header => (Cause::Header, "header fields".to_string(), Residual::Yes),
+        SectionKind::Segment => (Cause::Data, format!("{name} (symbol tables, code signature)"), Residual::Derived),
+        SectionKind::Gap if name == "(section headers)" => (Cause::Header, "section header fields".to_string(), Residual::Yes),
+        SectionKind::Gap => (Cause::Data, format!("bytes between sections {name}"), Residual::Yes),
+        SectionKind::Section if is_code(name) => (Cause::Code, format!("machine code in {name}"), Residual::Yes),
+        SectionKind::Section if is_debug(name) => (Cause::Dwarf, format!("DWARF in {name}"), Residual::Yes),
+        SectionKind::Section if name.contains("gnu.build-id") => (Cause::BuildId, "GNU build-id".to_string(), Residual::Derived),
+        SectionKind::Section => (Cause::Data, format!("data in {name}"), Residual::Yes),
+    };
+    // One finding per section: the symbols are in the locations.
+    Class { cause, subject: String::new(), title: format!("{what} differ"), variation: None, fix: None, detail: sym.map(str::to_string), residual }
+}
+
+/// Root causes group across sections (one workdir path embedded in the
+/// pclntab and in DWARF is one finding); section-only residuals per section.
+fn group_key(class: &Class, section: &str) -> (Cause, String, String) {
+    let section = if class.residual == Residual::No { String::new() } else { section.to_string() };
+    (class.cause, section, class.subject.clone())
+}
+
+/// Hunks of one (cause, section, subject).
+struct Group {
+    class: Class,
+    bytes: u64,
+    ranges: u64,
+    /// Net bytes inserted or deleted (lhs total minus rhs total, absolute):
+    /// a root that moved what follows. A same-length value that Myers
+    /// happened to align as inserts and deletes nets to zero.
+    size_changing: u64,
+    net: i64,
+    section: String,
+    /// Every section it touches, in first-seen order.
+    sections: Vec<String>,
+    locations: Vec<Location>,
+    lhs_excerpt: Option<Excerpt>,
+    rhs_excerpt: Option<Excerpt>,
+}
+
+impl Group {
+    fn new(class: Class) -> Group {
+        Group { class, bytes: 0, ranges: 0, size_changing: 0, net: 0, section: String::new(), sections: vec![], locations: vec![], lhs_excerpt: None, rhs_excerpt: None }
+    }
+
+    fn add(&mut self, ctx: &Ctx<'_, '_, '_>, p: &SectionPair, i: usize, j: usize, h: &Hunk) {
+        let bytes = h.differing_bytes();
+        self.bytes += bytes;
+        self.ranges += 1;
+        self.net += (h.rhs.end - h.rhs.start) as i64 - (h.lhs.end - h.lhs.start) as i64;
+        self.size_changing = self.net.unsigned_abs();
+        if !self.sections.contains(&p.name) {
+            self.sections.push(p.name.clone());
+        }
+        if self.section.is_empty() {
+            self.section = p.name.clone();
+            self.lhs_excerpt = Some(finding::excerpt(ctx.l.data(i), h.lhs.start, h.lhs.end, EXCERPT_BYTES));
+            self.rhs_excerpt = Some(finding::excerpt(ctx.r.data(j), h.rhs.start, h.rhs.end, EXCERPT_BYTES));
+        }
+        if self.locations.len() < MAX_LOCATIONS {
+            let s = &ctx.l.bin.sections[i];
+            self.locations.push(Location {
+                section: p.name.clone(),
+                lhs_offset: h.lhs.start,
+                lhs_length: h.lhs.end - h.lhs.start,
+                rhs_offset: h.rhs.start,
+                rhs_length: h.rhs.end - h.rhs.start,
+                lhs_file_offset: s.compression.is_none().then(|| s.file_range.start + h.lhs.start),
+                symbol: ctx.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.clone()),
+                detail: self.class.detail.clone(),
+            });
+        }
+    }
+}
+
+/// Decide roots and consequences, order the findings and number them.
+fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec<Finding> {
+    let size_changed = diff.pairs.iter().any(|p| p.lhs_size != p.rhs_size || p.hunks.iter().any(|h| h.kind != HunkKind::Changed));
+    let mut roots: Vec<Group> = Vec::new();
+    let mut residual: Vec<Group> = Vec::new();
+    for (_, g) in groups {
+        if g.class.residual == Residual::No {
+            roots.push(g);
+        } else {
+            residual.push(g);
+        }
+    }
+    // The root that moved the most bytes explains the shift; among roots that
+    // moved nothing, one that can change a length (a path, a -X value) rather
+    // than a fixed-size ID.
+    let shifter = roots
+        .iter()
+        .enumerate()
+        .max_by_key(|(k, g)| (g.size_changing, g.class.cause != Cause::BuildId, g.bytes, std::cmp::Reverse(*k)))
+        .map(|(k, _)| k);
+    let build_id_root = roots.iter().position(|g| g.class.cause == Cause::BuildId);
+    let mut shifted: Vec<(usize, Group)> = Vec::new();
+    for g in residual {
+        let root = match g.class.residual {
+            Residual::Derived => build_id_root.or(shifter),
+            _ if size_changed => shifter,
+            _ => None,
+        };
+        match root {
+            Some(k) => shifted.push((k, g)),
+            None => roots.push(g),
+        }
+    }
+    // Order roots by cause, then bytes.
+    let mut order: Vec<usize> = (0..roots.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ga, gb) = (&roots[a], &roots[b]);
+        ga.class.cause.cmp(&gb.class.cause).then(gb.bytes.cmp(&ga.bytes)).then_with(|| ga.section.cmp(&gb.section)).then_with(|| ga.class.subject.cmp(&gb.class.subject))
+    });
+    let mut id_of = vec![0usize; roots.len()];
+    for (n, &k) in order.iter().enumerate() {
+        id_of[k] = n + 1;
+    }
+    shifted.sort_by(|(ka, a), (kb, b)| id_of[*ka].cmp(&id_of[*kb]).then(b.bytes.cmp(&a.bytes)).then_with(|| a.section.cmp(&b.section)).then_with(|| a.class.subject.cmp(&b.class.subject)));
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut roots: Vec<Option<Group>> = roots.into_iter().map(Some).collect();
+    for &k in &order {
+        let g = roots[k].take().expect("each root once");
+        findings.push(finish(findings.len() + 1, g, None));
+    }
+    for (k, g) in shifted {
+        let root_id = id_of[k];
+        let mut f = finish(findings.len() + 1, g, Some(root_id));
+        f.title = format!("{} ({}): moved by [{root_id}] {}", f.title, f.cause, findings[root_id - 1].cause);
+        f.cause = Cause::LayoutShift;
+        f.fix = None;
+        findings.push(f);
+    }
+    findings
+}
+
+fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
+    let title = if g.sections.len() > 1 { format!("{} (in {})", g.class.title, g.sections.join(", ")) } else { g.class.title };
+    Finding {
+        id,
+        cause: g.class.cause,
+        root,
+        title,
+        section: g.section,
+        bytes: g.bytes,
+        ranges: g.ranges,
+        locations: g.locations,
+        variation: g.class.variation,
+        lhs_excerpt: g.lhs_excerpt,
+        rhs_excerpt: g.rhs_excerpt,
+        fix: g.class.fix,
+    }
+}

@@ -1,0 +1,299 @@
+//! Stage 0, `cli`: the command-line contract (DESIGN.md "Commands") and the
+//! glue that runs the pipeline: build → binary → diff → attribute → report.
+//!
+//! Exit codes are named constants; a difference is a result, not an error.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::attribute::{self, Cause};
+use crate::binary::Binary;
+use crate::build::{self, BuildRequest, Builder, Profile, Side, VariationHints};
+use crate::diff;
+use crate::report::{self, Artifact, OutputFormat, Report};
+
+/// Same bytes (or every difference allowed).
+pub const EXIT_REPRODUCIBLE: i32 = 0;
+/// Different bytes.
+pub const EXIT_DIFFERS: i32 = 1;
+/// No answer: usage, build failure, unreadable or malformed input.
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "twinbuild",
+    version,
+    about = "Build Go twice, diff the binaries section by section, and say why they differ",
+    long_about = "twinbuild proves a Go build reproducible, or explains why it is not: it builds the same source twice under \
+deliberately different conditions, diffs the binaries section by section (ELF, Mach-O, PE; compressed DWARF included) and \
+attributes every differing byte to a cause with a fix.\n\nExit codes: 0 reproducible, 1 differs, 2 could not tell.",
+    after_help = "Examples:\n  twinbuild verify ./cmd/server\n  twinbuild verify . --target windows/amd64 --format json --output report.json\n  twinbuild diff dist/app rebuilt/app\n  twinbuild inspect dist/app"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build DIR's Go package twice, diff, attribute, judge.
+    #[command(after_help = "Examples:\n  twinbuild verify .\n  twinbuild verify . --profile plain            # show what breaks without the release flags\n  twinbuild verify . --target darwin/arm64 --toolchain go1.26.8\n  twinbuild verify . --build-cmd 'make release' --artifact bin/app\n  twinbuild verify . --format markdown >> \"$GITHUB_STEP_SUMMARY\"")]
+    Verify(VerifyArgs),
+    /// Diff two existing binaries (no build), attribute, judge.
+    #[command(after_help = "Examples:\n  twinbuild diff dist/app-v1.2.0 rebuilt/app\n  twinbuild diff a.exe b.exe --format json | jq .summary")]
+    Diff(DiffArgs),
+    /// Show a binary's Go metadata: format, sections, build ID, buildinfo, embedded paths, DWARF units.
+    #[command(after_help = "Examples:\n  twinbuild inspect dist/app\n  twinbuild inspect dist/app --format json | jq .buildinfo")]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress display and no report on stdout (the exit code still tells).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
+    #[arg(long, value_enum, value_name = "CAUSE")]
+    pub allow: Vec<Cause>,
+    /// Also write an unsigned in-toto Statement v1 about the result to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub attest: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The Go module directory (never written to).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Package to build, relative to DIR.
+    #[arg(long, default_value = ".")]
+    pub package: String,
+    /// Exact toolchain, e.g. go1.26.8 (default: go.mod's toolchain line, else the local go, unpinned).
+    #[arg(long, value_name = "goX.Y.Z")]
+    pub toolchain: Option<String>,
+    /// Cross-compile for GOOS/GOARCH, e.g. windows/amd64.
+    #[arg(long, value_name = "GOOS/GOARCH")]
+    pub target: Option<String>,
+    /// release: -trimpath -ldflags=-buildid= CGO_ENABLED=0; plain: only your flags.
+    #[arg(long, value_enum, default_value = "release")]
+    pub profile: Profile,
+    /// Build with CGO_ENABLED=1.
+    #[arg(long)]
+    pub cgo: bool,
+    /// Build tags (go build -tags).
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// Linker flags, added after the profile's own.
+    #[arg(long, allow_hyphen_values = true)]
+    pub ldflags: Option<String>,
+    /// An extra go build flag (repeatable), e.g. --go-flag=-buildmode=pie.
+    #[arg(long = "go-flag", value_name = "FLAG", allow_hyphen_values = true)]
+    pub go_flags: Vec<String>,
+    /// Run this shell command in each workdir instead of go build (with --artifact).
+    #[arg(long, value_name = "CMD", requires = "artifact")]
+    pub build_cmd: Option<String>,
+    /// Where --build-cmd leaves the binary, relative to the workdir.
+    #[arg(long, value_name = "PATH", requires = "build_cmd")]
+    pub artifact: Option<PathBuf>,
+    /// Builds at once (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Keep the temp workdirs and say where they are.
+    #[arg(long)]
+    pub keep_workdirs: bool,
+    /// Keep per-side build caches in DIR/lhs and DIR/rhs across runs (never shared between sides). Faster, less isolated.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Per-build time limit in seconds.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub timeout: u64,
+    /// Let the builds use the network (default: offline, modules from your module cache).
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Set an environment variable for the lhs build only (a deliberate variation), e.g. GOAMD64=v1.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub lhs_env: Vec<String>,
+    /// Set an environment variable for the rhs build only.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub rhs_env: Vec<String>,
+    /// Make the lhs workdir a git checkout of the tree and leave the rhs a plain copy (shows VCS stamping).
+    #[arg(long)]
+    pub git_lhs: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    pub lhs: PathBuf,
+    pub rhs: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    pub binary: PathBuf,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Run a parsed command; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Verify(args) => verify(args),
+        Command::Diff(args) => diff_files(args),
+        Command::Inspect(args) => inspect(args),
+    }
+}
+
+fn verify(args: VerifyArgs) -> Result<i32> {
+    let request = build_request(&args)?;
+    build::cleanup::install().map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    let builder = build::GoBuilder::new();
+    let progress = report::progress::Spinner::new(!args.output.quiet && std::io::stderr().is_terminal());
+    let pair = builder.build(&request, &progress).map_err(anyhow::Error::new)?;
+    progress.clear();
+    let context = report::Context {
+        command: "verify".into(),
+        toolchain: Some(pair.toolchain.clone()),
+        builds: vec![pair.lhs.clone(), pair.rhs.clone()],
+        allowances: args.output.allow.clone(),
+        notes: pair.notes.clone(),
+    };
+    compare_and_report(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context, &args.output)
+}
+
+fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
+    let target = match &args.target {
+        None => None,
+        Some(t) => match t.split_once('/') {
+            Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => Some((os.to_string(), arch.to_string())),
+            _ => bail!("--target must be GOOS/GOARCH, e.g. linux/amd64, not {t:?}"),
+        },
+    };
+    if !(1..=2).contains(&args.jobs) {
+        bail!("--jobs must be 1 or 2");
+    }
+    let parse_env = |v: &[String], flag: &str| -> Result<Vec<(String, String)>> {
+        v.iter()
+            .map(|kv| match kv.split_once('=') {
+                Some((k, val)) if !k.is_empty() => Ok((k.to_string(), val.to_string())),
+                _ => bail!("{flag} takes KEY=VALUE, not {kv:?}"),
+            })
+            .collect()
+    };
+    let mut side_env = BTreeMap::new();
+    side_env.insert(Side::Lhs, parse_env(&args.lhs_env, "--lhs-env")?);
+    side_env.insert(Side::Rhs, parse_env(&args.rhs_env, "--rhs-env")?);
+    Ok(BuildRequest {
+        source_dir: args.dir.clone(),
+        package: args.package.clone(),
+        toolchain: args.toolchain.clone(),
+        target,
+        profile: args.profile,
+        cgo: args.cgo,
+        tags: args.tags.clone(),
+        ldflags: args.ldflags.clone(),
+        go_flags: args.go_flags.clone(),
+        build_cmd: args.build_cmd.clone(),
+        artifact: args.artifact.clone(),
+        jobs: args.jobs,
+        keep_workdirs: args.keep_workdirs,
+        cache_dir: args.cache_dir.clone(),
+        timeout: Duration::from_secs(args.timeout),
+        allow_network: args.allow_network,
+        side_env,
+        git_lhs: args.git_lhs,
+    })
+}
+
+fn diff_files(args: DiffArgs) -> Result<i32> {
+    let context = report::Context { command: "diff".into(), allowances: args.output.allow.clone(), ..Default::default() };
+    compare_and_report(&args.lhs, &args.rhs, &VariationHints::default(), context, &args.output)
+}
+
+/// Read a file for analysis: mapped when large, with a clear error naming it.
+fn read_input(path: &Path) -> Result<Input> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
+        bail!("{} is a directory, not a binary", path.display());
+    }
+    if !meta.is_file() {
+        bail!("{} is not a regular file", path.display());
+    }
+    if meta.len() > crate::binary::MAX_INPUT_SIZE {
+        bail!("{}: {} bytes is over the {}-byte input limit", path.display(), meta.len(), crate::binary::MAX_INPUT_SIZE);
+    }
+    // Read into memory: a mapped file that is truncated while we read it would crash us (SIGBUS).
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Input { data })
+}
+
+struct Input {
+    data: Vec<u8>,
+}
+
+fn parse<'a>(path: &Path, input: &'a Input) -> Result<Binary<'a>> {
+    Binary::parse(&input.data).with_context(|| format!("{}", path.display()))
+}
+
+fn compare_and_report(lhs_path: &Path, rhs_path: &Path, hints: &VariationHints, context: report::Context, out: &OutputArgs) -> Result<i32> {
+    let (li, ri) = (read_input(lhs_path)?, read_input(rhs_path)?);
+    let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
+    if lhs.format != rhs.format {
+        bail!("cannot compare a {} file ({}) with a {} file ({})", lhs.format.name(), lhs_path.display(), rhs.format.name(), rhs_path.display());
+    }
+    let d = diff::diff(&lhs, &rhs);
+    let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
+    let mut context = context;
+    context.notes.extend(attribution.warnings.iter().map(|w| format!("attribution: {w}")));
+    let report = Report::new(Artifact::new(&lhs_path.display().to_string(), &lhs), Artifact::new(&rhs_path.display().to_string(), &rhs), &d, attribution, context);
+    if let Some(path) = &out.attest {
+        let statement = report::attest::statement(&report);
+        std::fs::write(path, statement).with_context(|| format!("cannot write attestation {}", path.display()))?;
+    }
+    emit(&report.render(out.format, color_for(out)), out.output.as_deref(), out.quiet)?;
+    Ok(report.exit_code)
+}
+
+fn color_for(out: &OutputArgs) -> bool {
+    out.format == OutputFormat::Human && out.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Write the rendered text to FILE or stdout. A closed stdout (`| head`) is not an error.
+fn emit(text: &str, output: Option<&Path>, quiet: bool) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        None if quiet => Ok(()),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("cannot write to stdout"),
+            }
+        }
+    }
+}
+
+fn inspect(args: InspectArgs) -> Result<i32> {
+    let input = read_input(&args.binary)?;
+    let bin = parse(&args.binary, &input)?;
+    let text = report::inspect::render(&args.binary.display().to_string(), &bin, args.format);
+    emit(&text, args.output.as_deref(), false)?;
+    Ok(EXIT_REPRODUCIBLE)
+}

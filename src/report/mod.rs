@@ -1,0 +1,209 @@
+//! Stage 5, `report`: one [`Report`] value, rendered four ways.
+//!
+//! Input: the two artifacts, the [`Diff`](crate::diff::Diff), the
+//! [`Attribution`](crate::attribute::Attribution) and, for `verify`, the build
+//! records. Output: text in one of the [`OutputFormat`]s. Only this module
+//! (and `main.rs`) knows about colour, terminals and formats. The report is a
+//! pure function of its inputs: the same inputs render to the same bytes.
+
+pub mod attest;
+pub mod html;
+pub mod human;
+pub mod json;
+pub mod markdown;
+pub mod inspect;
+pub mod progress;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::attribute::{Attribution, Cause, Finding};
+use crate::binary::{Binary, Format};
+use crate::build::{BuildRecord, ToolchainInfo};
+use crate::diff::{Compared, Diff, Status};
+
+/// Bumped when a field changes meaning or goes away (adding fields does not bump it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Markdown,
+    Html,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Byte-identical.
+    Reproducible,
+    /// Different bytes.
+    Differs,
+}
+
+/// One of the two compared files.
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    pub path: String,
+    pub size: u64,
+    pub format: Format,
+    pub arch: String,
+    pub sha256: String,
+}
+
+impl Artifact {
+    pub fn new(path: &str, binary: &Binary<'_>) -> Artifact {
+        Artifact {
+            path: path.to_string(),
+            size: binary.data.len() as u64,
+            format: binary.format,
+            arch: binary.arch.clone(),
+            sha256: crate::binary::sha256_hex(binary.data),
+        }
+    }
+}
+
+/// One row of the section table.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRow {
+    pub name: String,
+    pub status: Status,
+    pub lhs_size: u64,
+    pub rhs_size: u64,
+    pub differing_bytes: u64,
+    pub compared: Compared,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// Byte accounting by cause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub differing_bytes: u64,
+    /// Bytes per cause; adds up exactly to `differing_bytes`.
+    pub by_cause: BTreeMap<String, u64>,
+    /// The distinct causes of root findings, in finding order.
+    pub root_causes: Vec<Cause>,
+    pub sections_total: usize,
+    pub sections_differing: usize,
+}
+
+/// Everything a run found, in the order it is shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub twinbuild_version: String,
+    /// `verify` or `diff`.
+    pub command: String,
+    pub verdict: Verdict,
+    /// The exit code this report gates with (0 reproducible or allowed, 1 differs).
+    pub exit_code: i32,
+    pub lhs: Artifact,
+    pub rhs: Artifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<ToolchainInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<BuildRecord>,
+    pub sections: Vec<SectionRow>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Causes accepted with `--allow`.
+    pub allowances: Vec<Cause>,
+    pub notes: Vec<String>,
+}
+
+/// What goes into a report besides the diff.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub command: String,
+    pub toolchain: Option<ToolchainInfo>,
+    pub builds: Vec<BuildRecord>,
+    pub allowances: Vec<Cause>,
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn new(lhs: Artifact, rhs: Artifact, diff: &Diff, attribution: Attribution, context: Context) -> Report {
+        let verdict = if lhs.sha256 == rhs.sha256 && lhs.size == rhs.size { Verdict::Reproducible } else { Verdict::Differs };
+        let sections: Vec<SectionRow> = diff
+            .pairs
+            .iter()
+            .map(|p| SectionRow {
+                name: p.name.clone(),
+                status: p.status,
+                lhs_size: p.lhs_size,
+                rhs_size: p.rhs_size,
+                differing_bytes: p.differing_bytes,
+                compared: p.compared,
+                warning: p.warning.clone(),
+            })
+            .collect();
+        let mut by_cause = BTreeMap::new();
+        for f in &attribution.findings {
+            *by_cause.entry(f.cause.code().to_string()).or_insert(0) += f.bytes;
+        }
+        let mut root_causes = Vec::new();
+        for f in attribution.findings.iter().filter(|f| f.root.is_none()) {
+            if !root_causes.contains(&f.cause) {
+                root_causes.push(f.cause);
+            }
+        }
+        let allowed = verdict == Verdict::Differs
+            && !context.allowances.is_empty()
+            && attribution.findings.iter().all(|f| {
+                let root_cause = f.root.and_then(|r| attribution.findings.iter().find(|g| g.id == r)).map_or(f.cause, |g| g.cause);
+                context.allowances.contains(&root_cause)
+            });
+        let exit_code = match verdict {
+            Verdict::Reproducible => 0,
+            Verdict::Differs if allowed => 0,
+            Verdict::Differs => 1,
+        };
+        let mut notes = context.notes;
+        if allowed {
+            let list: Vec<&str> = context.allowances.iter().map(|c| c.code()).collect();
+            notes.push(format!("every differing byte's root cause is allowed ({}): gate passes", list.join(", ")));
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            twinbuild_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: context.command,
+            verdict,
+            exit_code,
+            lhs,
+            rhs,
+            toolchain: context.toolchain,
+            builds: context.builds,
+            summary: Summary {
+                differing_bytes: diff.differing_bytes(),
+                by_cause,
+                root_causes,
+                sections_total: sections.len(),
+                sections_differing: sections.iter().filter(|s| s.status != Status::Same).count(),
+            },
+            sections,
+            findings: attribution.findings,
+            allowances: context.allowances,
+            notes,
+        }
+    }
+
+    /// Render in `format`. `color` applies to the human format only.
+    pub fn render(&self, format: OutputFormat, color: bool) -> String {
+        match format {
+            OutputFormat::Human => human::render(self, color),
+            OutputFormat::Json => json::render(self),
+            OutputFormat::Markdown => markdown::render(self),
+            OutputFormat::Html => html::render(self),
+        }
+    }
+
+    /// Root findings, in order.
+    pub fn roots(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.root.is_none())
+    }
+}
