@@ -1,0 +1,252 @@
+//! Stage 1, `build`: the harness that builds the same Go source twice under
+//! deliberately different conditions.
+//!
+//! Input: a [`BuildRequest`] (the user's source tree and flags). Output: a
+//! [`BuildPair`], the two artifacts with a [`BuildRecord`] for each side
+//! (toolchain, command, environment, wall time) and the [`VariationHints`]
+//! that `attribute` uses to name which variation put a path into a binary.
+//!
+//! This is the only stage that spawns processes or touches the file system
+//! outside its inputs. It never writes into the user's source tree, and the
+//! temp dirs it creates are removed when the `BuildPair` is dropped, on error
+//! paths, and on Ctrl-C/SIGTERM (see `cleanup`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub mod cleanup;
+mod env;
+mod fake;
+mod go_builder;
+mod run;
+mod toolchain;
+mod workdir;
+mod workspace;
+
+pub use env::{is_secret_name, redact, REDACTED};
+pub use fake::FakeBuilder;
+pub use go_builder::GoBuilder;
+pub use toolchain::is_toolchain_version;
+
+/// Which of the two builds (or inputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    Lhs,
+    Rhs,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Lhs => "lhs",
+            Side::Rhs => "rhs",
+        }
+    }
+}
+
+/// The flag sets `verify` builds with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// `-trimpath`, `-ldflags=-buildid=`, `CGO_ENABLED=0`, `-mod=readonly`; GOFLAGS, GOENV, GOWORK neutralised.
+    Release,
+    /// Only what the user gave.
+    Plain,
+}
+
+/// What to build and how: everything `verify` was told.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// The user's source tree (a module root, or inside one). Never written to.
+    pub source_dir: PathBuf,
+    /// Package to build, relative to `source_dir` (default `.`).
+    pub package: String,
+    /// `goX.Y.Z` from `--toolchain`; else go.mod's `toolchain` line; else the local go, unpinned.
+    pub toolchain: Option<String>,
+    /// `GOOS/GOARCH` from `--target`.
+    pub target: Option<(String, String)>,
+    pub profile: Profile,
+    /// `--cgo`: CGO_ENABLED=1.
+    pub cgo: bool,
+    pub tags: Option<String>,
+    /// `--ldflags`, appended after the profile's own.
+    pub ldflags: Option<String>,
+    /// Extra `go build` flags (e.g. `-buildmode=pie`), from `--go-flag`.
+    pub go_flags: Vec<String>,
+    /// `--build-cmd`: a shell command run in each workdir instead of `go build`.
+    pub build_cmd: Option<String>,
+    /// `--artifact`: where `build_cmd` leaves the binary, relative to the workdir.
+    pub artifact: Option<PathBuf>,
+    /// How many builds run at once (1 or 2).
+    pub jobs: usize,
+    pub keep_workdirs: bool,
+    /// `--cache-dir`: persistent per-side caches `<dir>/lhs` and `<dir>/rhs`
+    /// (never shared between sides) instead of empty ones; trades isolation for speed.
+    pub cache_dir: Option<PathBuf>,
+    /// Per build; a build running longer is killed and the run ends with exit 2.
+    pub timeout: Duration,
+    /// Let the builds reach the network (GOPROXY stays as the user has it).
+    pub allow_network: bool,
+    /// Extra environment for one side only (`--lhs-env`, `--rhs-env`): a deliberate variation.
+    pub side_env: BTreeMap<Side, Vec<(String, String)>>,
+    /// `--git-lhs`: the lhs workdir becomes a fresh git checkout of the tree, the rhs stays a plain copy.
+    pub git_lhs: bool,
+}
+
+impl BuildRequest {
+    /// The defaults of `verify`: package `.`, profile release, two jobs, a 30-minute timeout, offline.
+    pub fn new(source_dir: impl Into<PathBuf>) -> BuildRequest {
+        BuildRequest {
+            source_dir: source_dir.into(),
+            package: ".".into(),
+            toolchain: None,
+            target: None,
+            profile: Profile::Release,
+            cgo: false,
+            tags: None,
+            ldflags: None,
+            go_flags: Vec::new(),
+            build_cmd: None,
+            artifact: None,
+            jobs: 2,
+            keep_workdirs: false,
+            cache_dir: None,
+            timeout: Duration::from_secs(30 * 60),
+            allow_network: false,
+            side_env: BTreeMap::new(),
+            git_lhs: false,
+        }
+    }
+}
+
+/// What one build did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildRecord {
+    pub side: Side,
+    /// The temp workdir the source was copied to.
+    pub workdir: PathBuf,
+    /// The built binary (inside the workdir or the side's output dir).
+    pub artifact: PathBuf,
+    /// The command line as run (`go build …`, or `sh -c CMD`).
+    pub command: Vec<String>,
+    /// The environment twinbuild set for the build (credentials never recorded).
+    pub env: BTreeMap<String, String>,
+    /// `go version` as the build's environment reports it.
+    pub go_version: String,
+    /// The `go env` values that shape the output (GOOS, GOARCH, GOAMD64, CGO_ENABLED, ...).
+    pub go_env: BTreeMap<String, String>,
+    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// How the toolchain was chosen.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolchainInfo {
+    /// e.g. `go1.26.8`.
+    pub version: String,
+    /// `--toolchain`, `go.mod`, or `local` (not pinned).
+    pub source: String,
+    pub pinned: bool,
+}
+
+/// A string that differs between the two builds' environments, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hint {
+    /// `workdir`, `HOME`, `TMPDIR`, `GOCACHE`, `GOMODCACHE`, or an env variable name.
+    pub variation: String,
+    pub lhs: String,
+    pub rhs: String,
+}
+
+/// The strings that differ between the two builds, for `attribute`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VariationHints {
+    pub hints: Vec<Hint>,
+}
+
+/// The two builds' results. Dropping it removes the temp dirs (unless kept).
+#[derive(Debug)]
+pub struct BuildPair {
+    pub toolchain: ToolchainInfo,
+    pub lhs: BuildRecord,
+    pub rhs: BuildRecord,
+    pub hints: VariationHints,
+    /// Notes for the report (e.g. "toolchain not pinned", "network allowed").
+    pub notes: Vec<String>,
+    /// Keeps the temp dirs alive until the diff is done.
+    pub workspace: Workspace,
+}
+
+/// Owner of the temp dirs of one run.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: Option<tempfile::TempDir>,
+}
+
+/// Why the builds could not give two artifacts.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read source directory {path}: {reason}")]
+    Source { path: PathBuf, reason: String },
+    #[error("no `go` command found on PATH; install Go or put it on PATH")]
+    NoGo,
+    #[error("toolchain {version} cannot be had: {reason}")]
+    Toolchain { version: String, reason: String },
+    #[error("the two builds used different toolchains: lhs {lhs}, rhs {rhs}")]
+    ToolchainMismatch { lhs: String, rhs: String },
+    #[error("{side} build failed (exit {code}): {command}\n{output}")]
+    Failed {
+        side: &'static str,
+        command: String,
+        code: String,
+        output: String,
+    },
+    #[error("{side} build timed out after {secs}s: {command}")]
+    Timeout {
+        side: &'static str,
+        command: String,
+        secs: u64,
+    },
+    #[error("{side} build left no artifact at {path}")]
+    NoArtifact { side: &'static str, path: PathBuf },
+    #[error("interrupted")]
+    Interrupted,
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+/// What reports progress while building (a spinner on a terminal, nothing elsewhere).
+pub trait Progress: Sync {
+    fn started(&self, side: Side, command: &str);
+    fn finished(&self, side: Side, duration: Duration);
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn started(&self, _: Side, _: &str) {}
+    fn finished(&self, _: Side, _: Duration) {}
+}
+
+/// The seam between the harness and the rest: the real Go builder, or a fake in tests.
+pub trait Builder {
+    fn build(
+        &self,
+        request: &BuildRequest,
+        progress: &dyn Progress,
+    ) -> Result<BuildPair, BuildError>;
+}
