@@ -1,0 +1,215 @@
+//! The attestation (`--attest FILE`): an unsigned in-toto Statement v1 about
+//! the two artifacts, with a predicate of our own type recording what
+//! twinbuild found. Signing is left to `cosign` or `actions/attest`
+//! (docs/formats.md), so twinbuild never touches keys or identity tokens.
+//!
+//! Deterministic: no timestamp and no build durations, fields in declaration
+//! order, maps sorted; the same report gives the same bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::html::file_name;
+use super::{Report, Verdict};
+use crate::attribute::Cause;
+use crate::binary::Format;
+use crate::build::{BuildRecord, ToolchainInfo};
+
+/// The in-toto Statement type this writes.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+/// The predicate type: a reproducible-build verification by twinbuild, version 1.
+pub const PREDICATE_TYPE: &str = "https://twinbuild.dev/attestation/reproducible-build/v1";
+/// Who verified, for `predicate.verifier.id`.
+pub const VERIFIER_ID: &str = "https://twinbuild.dev/twinbuild";
+
+#[derive(Serialize)]
+struct Statement<'a> {
+    #[serde(rename = "_type")]
+    type_: &'static str,
+    subject: Vec<Subject>,
+    #[serde(rename = "predicateType")]
+    predicate_type: &'static str,
+    predicate: Predicate<'a>,
+}
+
+#[derive(Serialize)]
+struct Subject {
+    name: String,
+    digest: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Predicate<'a> {
+    verifier: Verifier<'a>,
+    /// `verify` (twinbuild built both) or `diff` (two given files).
+    command: &'a str,
+    verdict: Verdict,
+    /// `verdict == reproducible`, for policies that want a boolean.
+    reproducible: bool,
+    exit_code: i32,
+    lhs: ArtifactInfo<'a>,
+    rhs: ArtifactInfo<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toolchain: Option<&'a ToolchainInfo>,
+    builds: Vec<Build<'a>>,
+    summary: Summary<'a>,
+    root_causes: Vec<RootCause<'a>>,
+    allowances: Vec<Cause>,
+    report_schema_version: u32,
+}
+
+#[derive(Serialize)]
+struct Verifier<'a> {
+    id: &'static str,
+    version: BTreeMap<&'static str, &'a str>,
+}
+
+#[derive(Serialize)]
+struct ArtifactInfo<'a> {
+    name: &'a str,
+    size: u64,
+    format: Format,
+    arch: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Build<'a> {
+    side: &'static str,
+    command: &'a [String],
+    env: &'a BTreeMap<String, String>,
+    go_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    goos: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    goarch: Option<&'a str>,
+    go_env: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary<'a> {
+    differing_bytes: u64,
+    by_cause: &'a BTreeMap<String, u64>,
+    sections_total: usize,
+    sections_differing: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RootCause<'a> {
+    finding: usize,
+    cause: Cause,
+    title: &'a str,
+    section: &'a str,
+    bytes: u64,
+    /// Bytes of the layout-shift findings that follow from it.
+    shifted_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a str>,
+}
+
+fn artifact(a: &super::Artifact) -> ArtifactInfo<'_> {
+    ArtifactInfo {
+        name: file_name(&a.path),
+        size: a.size,
+        format: a.format,
+        arch: &a.arch,
+        sha256: &a.sha256,
+    }
+}
+
+fn build(b: &BuildRecord) -> Build<'_> {
+    Build {
+        side: b.side.name(),
+        command: &b.command,
+        env: &b.env,
+        go_version: &b.go_version,
+        goos: b.go_env.get("GOOS").map(String::as_str),
+        goarch: b.go_env.get("GOARCH").map(String::as_str),
+        go_env: &b.go_env,
+    }
+}
+
+/// The subjects: both artifacts by file name and sha256. Identical entries
+/// (a reproducible `verify`: same name, same bytes) are one subject, as the
+/// subject is a set; two different files with the same name are told apart
+/// by side (`hello (lhs)`), as names should be unique within it.
+fn subjects(r: &Report) -> Vec<Subject> {
+    let (l, rr) = (file_name(&r.lhs.path), file_name(&r.rhs.path));
+    let subject = |name: String, sha: &str| Subject {
+        name,
+        digest: BTreeMap::from([("sha256", sha.to_string())]),
+    };
+    if l == rr && r.lhs.sha256 == r.rhs.sha256 {
+        vec![subject(l.to_string(), &r.lhs.sha256)]
+    } else if l == rr {
+        vec![
+            subject(format!("{l} (lhs)"), &r.lhs.sha256),
+            subject(format!("{rr} (rhs)"), &r.rhs.sha256),
+        ]
+    } else {
+        vec![
+            subject(l.to_string(), &r.lhs.sha256),
+            subject(rr.to_string(), &r.rhs.sha256),
+        ]
+    }
+}
+
+/// The Statement as pretty-printed JSON, ending in a newline.
+pub fn statement(report: &Report) -> String {
+    let r = report;
+    let root_causes = r
+        .roots()
+        .map(|f| RootCause {
+            finding: f.id,
+            cause: f.cause,
+            title: &f.title,
+            section: &f.section,
+            bytes: f.bytes,
+            shifted_bytes: r
+                .findings
+                .iter()
+                .filter(|g| g.root == Some(f.id))
+                .map(|g| g.bytes)
+                .sum(),
+            fix: f.fix.as_deref(),
+        })
+        .collect();
+    let s = Statement {
+        type_: STATEMENT_TYPE,
+        subject: subjects(r),
+        predicate_type: PREDICATE_TYPE,
+        predicate: Predicate {
+            verifier: Verifier {
+                id: VERIFIER_ID,
+                version: BTreeMap::from([("twinbuild", r.twinbuild_version.as_str())]),
+            },
+            command: &r.command,
+            verdict: r.verdict,
+            reproducible: r.verdict == Verdict::Reproducible,
+            exit_code: r.exit_code,
+            lhs: artifact(&r.lhs),
+            rhs: artifact(&r.rhs),
+            toolchain: r.toolchain.as_ref(),
+            builds: r.builds.iter().map(build).collect(),
+            summary: Summary {
+                differing_bytes: r.summary.differing_bytes,
+                by_cause: &r.summary.by_cause,
+                sections_total: r.summary.sections_total,
+                sections_differing: r.summary.sections_differing,
+                findings: r.findings.len(),
+            },
+            root_causes,
+            allowances: r.allowances.clone(),
+            report_schema_version: r.schema_version,
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&s).expect("a Statement always serialises");
+    out.push('\n');
+    out
+}
