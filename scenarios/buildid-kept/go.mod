@@ -1,0 +1,3 @@
+module example.com/buildid-kept
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/ldflags-stamp
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/no-trimpath
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/vcs-stamp
+
+go 1.26
