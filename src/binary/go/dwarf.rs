@@ -1,0 +1,582 @@
+//! DWARF compile units and line tables, read with `gimli` from the
+//! decompressed sections.
+//!
+//! Section names: ELF `.debug_*` (Go ≥ 1.19 compresses with
+//! `SHF_COMPRESSED`), PE `.zdebug_*`, Mach-O `__DWARF,__zdebug_*`; Mach-O
+//! names are cut to 16 bytes (`__zdebug_rnglist`), handled here.
+//! [`Binary::contents`] inflates them; every span here is an offset in the
+//! *decompressed* section.
+//!
+//! Go 1.26 emits DWARF 5 (`.debug_addr`, `.debug_rnglists`,
+//! `.debug_loclists`) except on darwin, ios and aix, where it still emits
+//! DWARF 4 (`.debug_loc`, `.debug_ranges`; `internal/buildcfg` turns the
+//! `dwarf5` experiment off there). Go compile units have one unit per
+//! package, named by import path (`main` is the main package), `comp_dir`
+//! `.`, producer `Go cmd/compile go1.26.8; …`; all these attributes and the
+//! line tables' directories and file names are inline `DW_FORM_string`s, so
+//! a build path is right inside `.debug_info` / `.debug_line`.
+//!
+//! The work is bounded ([`MAX_UNITS`], [`MAX_FILES`]); the first error in
+//! the unit list stops the walk with a warning, an error in one unit skips
+//! that unit.
+
+use std::borrow::Cow;
+
+use gimli::{AttributeValue, EndianSlice, RunTimeEndian, SectionId};
+use serde::Serialize;
+
+use super::{find_section, Span};
+use crate::binary::Binary;
+
+/// Compile units read before stopping (a Go binary has one per package).
+pub const MAX_UNITS: usize = 100_000;
+/// Directories plus file names read from one line table before stopping.
+pub const MAX_FILES: usize = 100_000;
+
+/// The sections loaded; the others (frames, locations, ranges) are not
+/// needed for unit names and line-table headers, so they are not inflated.
+const SECTIONS: [SectionId; 7] = [
+    SectionId::DebugAbbrev,
+    SectionId::DebugInfo,
+    SectionId::DebugLine,
+    SectionId::DebugLineStr,
+    SectionId::DebugStr,
+    SectionId::DebugStrOffsets,
+    SectionId::DebugAddr,
+];
+
+/// A string read from DWARF and where its bytes are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DwarfString {
+    pub value: String,
+    /// The string's bytes, without the NUL: in `.debug_info` or `.debug_line`
+    /// for `DW_FORM_string`, else in `.debug_str` / `.debug_line_str`.
+    pub span: Span,
+    /// For unit attributes: the attribute's own bytes in `.debug_info`
+    /// (the inline string with its NUL, or the offset/index that points at it).
+    pub attr: Option<Span>,
+}
+
+/// A unit's `DW_AT_language`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DwarfLanguage {
+    pub code: u16,
+    /// `DW_LANG_Go`, …
+    pub name: Option<&'static str>,
+    /// The attribute's bytes in `.debug_info`.
+    pub attr: Span,
+}
+
+/// One compile unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompUnit {
+    /// The whole unit in `.debug_info`, header included.
+    pub span: Span,
+    pub version: u16,
+    pub name: Option<DwarfString>,
+    pub comp_dir: Option<DwarfString>,
+    pub producer: Option<DwarfString>,
+    pub language: Option<DwarfLanguage>,
+    pub line_table: Option<LineTable>,
+}
+
+/// The header of a unit's line program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineTable {
+    /// The whole line program (header and opcodes) in `.debug_line`.
+    pub span: Span,
+    pub version: u16,
+    /// The include directories, in header order.
+    pub directories: Vec<DwarfString>,
+    pub files: Vec<LineFile>,
+}
+
+/// One file entry of a line table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineFile {
+    pub path: DwarfString,
+    /// Index into the directories, as the header numbers them (DWARF 5: 0 is
+    /// the first listed; DWARF 4: 0 is the unit's `comp_dir`, 1 the first listed).
+    pub directory_index: u64,
+}
+
+/// What was read from the DWARF sections.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Dwarf {
+    pub units: Vec<CompUnit>,
+}
+
+impl Dwarf {
+    /// The unit whose `.debug_info` bytes or line program hold byte `offset` of `section`.
+    pub fn unit_at(&self, section: usize, offset: u64) -> Option<&CompUnit> {
+        self.units.iter().find(|u| {
+            u.span.contains(section, offset)
+                || u.line_table
+                    .as_ref()
+                    .is_some_and(|l| l.span.contains(section, offset))
+        })
+    }
+
+    /// Every string read (unit attributes, directories, files), for
+    /// looking up which one holds a byte.
+    pub fn strings(&self) -> impl Iterator<Item = &DwarfString> {
+        self.units.iter().flat_map(|u| {
+            let attrs = [&u.name, &u.comp_dir, &u.producer].into_iter().flatten();
+            let lines = u
+                .line_table
+                .iter()
+                .flat_map(|l| l.directories.iter().chain(l.files.iter().map(|f| &f.path)));
+            attrs.chain(lines)
+        })
+    }
+}
+
+/// The loaded (decompressed) DWARF sections and where each came from.
+struct Loaded<'data> {
+    sections: Vec<(SectionId, usize, Cow<'data, [u8]>)>,
+}
+
+impl Loaded<'_> {
+    fn get(&self, id: SectionId) -> &[u8] {
+        self.sections
+            .iter()
+            .find(|s| s.0 == id)
+            .map(|s| &*s.2)
+            .unwrap_or(&[])
+    }
+
+    /// The section holding `slice` (which gimli returned from one of ours).
+    fn locate(&self, slice: &[u8]) -> Option<Span> {
+        let p = slice.as_ptr() as usize;
+        self.sections.iter().find_map(|(_, index, data)| {
+            let base = data.as_ptr() as usize;
+            let start = p.checked_sub(base)?;
+            (start + slice.len() <= data.len())
+                .then(|| Span::new(*index, start as u64..(start + slice.len()) as u64))
+        })
+    }
+}
+
+/// Index of the section holding DWARF section `id`, under any of its names.
+fn dwarf_section(bin: &Binary, id: SectionId) -> Option<usize> {
+    let base = id.name().strip_prefix(".debug_")?;
+    let cut = |s: String| -> String { s.chars().take(16).collect() };
+    let names = [
+        format!(".debug_{base}"),
+        format!(".zdebug_{base}"),
+        cut(format!("__debug_{base}")),
+        cut(format!("__zdebug_{base}")),
+    ];
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    find_section(bin, &names)
+}
+
+/// Read the compile units and line-table headers. `None` when the binary
+/// has no `.debug_info` (built with `-w` or `-s`); problems go to `warnings`.
+pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
+    let mut loaded = Loaded {
+        sections: Vec::new(),
+    };
+    for id in SECTIONS {
+        let Some(index) = dwarf_section(bin, id) else {
+            continue;
+        };
+        match bin.contents(index) {
+            Ok(data) => loaded.sections.push((id, index, data)),
+            Err(e) => warnings.push(format!("DWARF: {e}")),
+        }
+    }
+    if !loaded.sections.iter().any(|s| s.0 == SectionId::DebugInfo) {
+        return None;
+    }
+    let endian = if bin.little_endian {
+        RunTimeEndian::Little
+    } else {
+        RunTimeEndian::Big
+    };
+    let sections =
+        gimli::DwarfSections::load(|id| Ok::<_, std::convert::Infallible>(loaded.get(id))).ok()?;
+    let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
+
+    let mut out = Dwarf::default();
+    let mut headers = dwarf.units();
+    loop {
+        let header = match headers.next() {
+            Ok(Some(h)) => h,
+            Ok(None) => break,
+            Err(e) => {
+                warnings.push(format!(
+                    "DWARF: unit list unreadable after {} units: {e}",
+                    out.units.len()
+                ));
+                break;
+            }
+        };
+        if out.units.len() >= MAX_UNITS {
+            warnings.push(format!(
+                "DWARF: more than {MAX_UNITS} units; the rest are not read"
+            ));
+            break;
+        }
+        let offset = header.offset().0;
+        match read_unit(&dwarf, &loaded, header, warnings) {
+            Ok(unit) => out.units.push(unit),
+            Err(e) => warnings.push(format!(
+                "DWARF: unit at .debug_info offset {offset:#x}: {e}"
+            )),
+        }
+    }
+    Some(out)
+}
+
+type R<'a> = EndianSlice<'a, RunTimeEndian>;
+
+fn read_unit(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    loaded: &Loaded,
+    header: gimli::UnitHeader<R<'_>>,
+    warnings: &mut Vec<String>,
+) -> gimli::Result<CompUnit> {
+    let info = loaded
+        .sections
+        .iter()
+        .find(|s| s.0 == SectionId::DebugInfo)
+        .map(|s| s.1)
+        .unwrap_or(0);
+    let unit_start = header.offset().0 as u64;
+    let span = Span::new(
+        info,
+        unit_start..unit_start + header.length_including_self() as u64,
+    );
+    let version = header.version();
+    let unit = dwarf.unit(header)?;
+    let mut cu = CompUnit {
+        span,
+        version,
+        name: None,
+        comp_dir: None,
+        producer: None,
+        language: None,
+        line_table: None,
+    };
+
+    // The root DIE's attributes, with the bytes each one occupies.
+    let mut entries = unit.entries_raw(None)?;
+    if let Some(abbrev) = entries.read_abbreviation()? {
+        for spec in abbrev.attributes() {
+            let start = entries.next_offset().0 as u64;
+            let attr = entries.read_attribute(*spec)?;
+            let end = entries.next_offset().0 as u64;
+            let attr_span = Span::new(info, unit_start + start..unit_start + end);
+            let slot = match attr.name() {
+                gimli::DW_AT_name => &mut cu.name,
+                gimli::DW_AT_comp_dir => &mut cu.comp_dir,
+                gimli::DW_AT_producer => &mut cu.producer,
+                gimli::DW_AT_language => {
+                    if let AttributeValue::Language(lang) = attr.value() {
+                        cu.language = Some(DwarfLanguage {
+                            code: lang.0,
+                            name: lang.static_string(),
+                            attr: attr_span,
+                        });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = string(
+                dwarf,
+                &unit,
+                loaded,
+                attr.value(),
+                Some(attr_span),
+                warnings,
+            );
+        }
+    }
+
+    if let Some(program) = &unit.line_program {
+        let h = program.header();
+        let start = h.offset().0 as u64;
+        let length = h.unit_length() as u64 + u64::from(h.format().initial_length_size());
+        let line = loaded
+            .sections
+            .iter()
+            .find(|s| s.0 == SectionId::DebugLine)
+            .map(|s| s.1)
+            .unwrap_or(0);
+        let mut table = LineTable {
+            span: Span::new(line, start..start.saturating_add(length)),
+            version: h.version(),
+            directories: Vec::new(),
+            files: Vec::new(),
+        };
+        let total = h.include_directories().len() + h.file_names().len();
+        if total > MAX_FILES {
+            warnings.push(format!("DWARF: line table at .debug_line offset {start:#x} lists {total} entries; only the first {MAX_FILES} are read"));
+        }
+        for dir in h.include_directories().iter().take(MAX_FILES) {
+            if let Some(s) = string(dwarf, &unit, loaded, *dir, None, warnings) {
+                table.directories.push(s);
+            }
+        }
+        for file in h
+            .file_names()
+            .iter()
+            .take(MAX_FILES.saturating_sub(table.directories.len()))
+        {
+            if let Some(path) = string(dwarf, &unit, loaded, file.path_name(), None, warnings) {
+                table.files.push(LineFile {
+                    path,
+                    directory_index: file.directory_index(),
+                });
+            }
+        }
+        cu.line_table = Some(table);
+    }
+    Ok(cu)
+}
+
+/// Resolve a string-valued attribute and locate its bytes.
+fn string(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    loaded: &Loaded,
+    value: AttributeValue<R<'_>>,
+    attr: Option<Span>,
+    warnings: &mut Vec<String>,
+) -> Option<DwarfString> {
+    let slice = match dwarf.attr_string(unit, value) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(format!(
+                "DWARF: unit at .debug_info offset {:#x}: a string attribute is unreadable: {e}",
+                unit.header.offset().0
+            ));
+            return None;
+        }
+    };
+    let bytes = slice.slice();
+    let span = loaded.locate(bytes)?;
+    Some(DwarfString {
+        value: String::from_utf8_lossy(bytes).into_owned(),
+        span,
+        attr,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures;
+    use super::*;
+
+    /// Read a fixture's DWARF and check the unit for `main`, its line table
+    /// file `main_file`, the DWARF version and the section names.
+    fn check(
+        target: &str,
+        name: &str,
+        (version, line_version): (u16, u16),
+        info: &str,
+        line: &str,
+        main_file: &str,
+    ) -> Dwarf {
+        let data = fixtures::load(target, name);
+        let bin = Binary::parse(&data).unwrap();
+        let mut warnings = Vec::new();
+        let what = format!("{target}/{name}");
+        let dwarf =
+            read(&bin, &mut warnings).unwrap_or_else(|| panic!("{what}: no DWARF: {warnings:?}"));
+        assert!(warnings.is_empty(), "{what}: {warnings:?}");
+        assert!(dwarf.units.len() > 10, "{what}");
+        let main = dwarf
+            .units
+            .iter()
+            .find(|u| u.name.as_ref().is_some_and(|n| n.value == "main"))
+            .unwrap_or_else(|| panic!("{what}: no main unit"));
+        assert_eq!(main.version, version, "{what}");
+        assert_eq!(bin.sections[main.span.section].name, info, "{what}");
+        let name = main.name.as_ref().unwrap();
+        assert_eq!(&*name.span.bytes(&bin).unwrap(), b"main");
+        // DW_FORM_string: the attribute is the string and its NUL.
+        assert_eq!(
+            &*name.attr.as_ref().unwrap().bytes(&bin).unwrap(),
+            b"main\0"
+        );
+        assert_eq!(main.comp_dir.as_ref().unwrap().value, ".");
+        let producer = &main.producer.as_ref().unwrap().value;
+        assert!(
+            producer.starts_with("Go cmd/compile go1.26"),
+            "{what}: {producer}"
+        );
+        assert_eq!(main.language.as_ref().unwrap().name, Some("DW_LANG_Go"));
+        assert_eq!(
+            dwarf.unit_at(main.span.section, main.span.range.start + 3),
+            Some(main)
+        );
+
+        let table = main.line_table.as_ref().unwrap();
+        assert_eq!(bin.sections[table.span.section].name, line, "{what}");
+        assert_eq!(table.version, line_version, "{what}");
+        let file = table
+            .files
+            .iter()
+            .find(|f| f.path.value == main_file || table_path(table, f) == main_file);
+        let file = file.unwrap_or_else(|| {
+            panic!(
+                "{what}: {main_file} not in {:?} / {:?}",
+                table.directories, table.files
+            )
+        });
+        assert_eq!(
+            &*file.path.span.bytes(&bin).unwrap(),
+            file.path.value.as_bytes()
+        );
+        // Inflate each section once: Span::bytes inflates on every call.
+        let mut contents = std::collections::HashMap::new();
+        for s in dwarf.strings() {
+            let data = contents
+                .entry(s.span.section)
+                .or_insert_with(|| bin.contents(s.span.section).unwrap().into_owned());
+            assert_eq!(
+                &data[s.span.range.start as usize..s.span.range.end as usize],
+                s.value.as_bytes(),
+                "{what}"
+            );
+        }
+        dwarf
+    }
+
+    fn table_path(table: &LineTable, f: &LineFile) -> String {
+        let dir = if table.version >= 5 {
+            table.directories.get(f.directory_index as usize)
+        } else {
+            (f.directory_index as usize)
+                .checked_sub(1)
+                .and_then(|i| table.directories.get(i))
+        };
+        match dir {
+            Some(d) => format!("{}/{}", d.value, f.path.value),
+            None => f.path.value.clone(),
+        }
+    }
+
+    #[test]
+    fn dwarf_of_the_fixtures() {
+        for (target, version, info, line) in [
+            // darwin: DWARF 4 units with version 2 line tables.
+            ("linux-amd64", (5, 5), ".debug_info", ".debug_line"),
+            ("linux-arm64", (5, 5), ".debug_info", ".debug_line"),
+            ("windows-amd64", (5, 5), ".zdebug_info", ".zdebug_line"),
+            (
+                "darwin-arm64",
+                (4, 2),
+                "__DWARF,__zdebug_info",
+                "__DWARF,__zdebug_line",
+            ),
+        ] {
+            check(
+                target,
+                "plain-a",
+                version,
+                info,
+                line,
+                "/tmp/tbfx/a/src/main.go",
+            );
+            check(
+                target,
+                "plain-b",
+                version,
+                info,
+                line,
+                "/tmp/tbfx/bb/deeper/source/main.go",
+            );
+            let release = check(
+                target,
+                "release",
+                version,
+                info,
+                line,
+                "example.com/hello/main.go",
+            );
+            assert!(
+                release.strings().all(|s| !s.value.contains("/tmp/tbfx")),
+                "{target}"
+            );
+            assert!(release
+                .units
+                .iter()
+                .any(|u| u.name.as_ref().is_some_and(|n| n.value == "runtime")));
+        }
+    }
+
+    #[test]
+    fn no_dwarf_in_stripped_binaries() {
+        let data = fixtures::load("linux-amd64", "stripped-a");
+        let mut w = Vec::new();
+        assert_eq!(read(&Binary::parse(&data).unwrap(), &mut w), None);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn mach_o_names_are_cut_to_16_bytes() {
+        let data = fixtures::load("darwin-arm64", "plain-a");
+        let bin = Binary::parse(&data).unwrap();
+        let i = dwarf_section(&bin, SectionId::DebugInfo).unwrap();
+        assert_eq!(bin.sections[i].name, "__DWARF,__zdebug_info");
+        assert_eq!(dwarf_section(&bin, SectionId::DebugRngLists), None);
+        assert_eq!(
+            bin.sections[dwarf_section(&bin, SectionId::DebugRanges).unwrap()].name,
+            "__DWARF,__zdebug_ranges"
+        );
+    }
+
+    #[test]
+    fn corrupt_dwarf_warns_instead_of_panicking() {
+        let data = fixtures::load("linux-amd64", "plain-a");
+        let bin = Binary::parse(&data).unwrap();
+        let info = bin.section_index(".debug_info").unwrap();
+        let abbrev = bin.section_index(".debug_abbrev").unwrap();
+        let line = bin.section_index(".debug_line").unwrap();
+        let mut info_bytes = bin.contents(info).unwrap().into_owned();
+        let abbrev_bytes = bin.contents(abbrev).unwrap().into_owned();
+        let line_bytes = bin.contents(line).unwrap();
+
+        let run = |info_bytes: &[u8], abbrev_bytes: &[u8]| {
+            let loaded = Loaded {
+                sections: vec![
+                    (SectionId::DebugInfo, info, Cow::Borrowed(info_bytes)),
+                    (SectionId::DebugAbbrev, abbrev, Cow::Borrowed(abbrev_bytes)),
+                    (SectionId::DebugLine, line, Cow::Borrowed(&line_bytes)),
+                ],
+            };
+            let sections =
+                gimli::DwarfSections::load(|id| Ok::<_, std::convert::Infallible>(loaded.get(id)))
+                    .unwrap();
+            let dwarf = sections.borrow(|s| EndianSlice::new(s, RunTimeEndian::Little));
+            let mut warnings = Vec::new();
+            let mut units = 0;
+            let mut headers = dwarf.units();
+            while let Ok(Some(h)) = headers.next() {
+                if read_unit(&dwarf, &loaded, h, &mut warnings).is_ok() {
+                    units += 1;
+                }
+            }
+            (units, warnings)
+        };
+        let (good, _) = run(&info_bytes, &abbrev_bytes);
+        assert!(good > 10);
+        // Truncated .debug_info: fewer units, no panic.
+        let (units, _) = run(&info_bytes[..info_bytes.len() / 2], &abbrev_bytes);
+        assert!(units < good);
+        // Garbage abbreviations: every unit fails, no panic.
+        let garbage: Vec<u8> = (0..abbrev_bytes.len() as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 9) as u8)
+            .collect();
+        let (units, _) = run(&info_bytes, &garbage);
+        assert!(units < good);
+        // A unit length pointing past the end.
+        info_bytes[0..4].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+        let (units, _) = run(&info_bytes, &abbrev_bytes);
+        assert_eq!(units, 0);
+    }
+}
