@@ -42,13 +42,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build DIR's Go package twice, diff, attribute, judge.
-    #[command(after_help = "Examples:\n  twinbuild verify .\n  twinbuild verify . --profile plain            # show what breaks without the release flags\n  twinbuild verify . --target darwin/arm64 --toolchain go1.26.8\n  twinbuild verify . --build-cmd 'make release' --artifact bin/app\n  twinbuild verify . --format markdown >> \"$GITHUB_STEP_SUMMARY\"")]
-    Verify(VerifyArgs),
+    #[command(
+        after_help = "Examples:\n  twinbuild verify .\n  twinbuild verify . --profile plain            # show what breaks without the release flags\n  twinbuild verify . --target darwin/arm64 --toolchain go1.26.8\n  twinbuild verify . --build-cmd 'make release' --artifact bin/app\n  twinbuild verify . --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Verify(Box<VerifyArgs>),
     /// Diff two existing binaries (no build), attribute, judge.
-    #[command(after_help = "Examples:\n  twinbuild diff dist/app-v1.2.0 rebuilt/app\n  twinbuild diff a.exe b.exe --format json | jq .summary")]
+    #[command(
+        after_help = "Examples:\n  twinbuild diff dist/app-v1.2.0 rebuilt/app\n  twinbuild diff a.exe b.exe --format json | jq .summary"
+    )]
     Diff(DiffArgs),
     /// Show a binary's Go metadata: format, sections, build ID, buildinfo, embedded paths, DWARF units.
-    #[command(after_help = "Examples:\n  twinbuild inspect dist/app\n  twinbuild inspect dist/app --format json | jq .buildinfo")]
+    #[command(
+        after_help = "Examples:\n  twinbuild inspect dist/app\n  twinbuild inspect dist/app --format json | jq .buildinfo"
+    )]
     Inspect(InspectArgs),
 }
 
@@ -155,7 +161,7 @@ pub struct InspectArgs {
 /// Run a parsed command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Verify(args) => verify(args),
+        Command::Verify(args) => verify(*args),
         Command::Diff(args) => diff_files(args),
         Command::Inspect(args) => inspect(args),
     }
@@ -163,10 +169,14 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 fn verify(args: VerifyArgs) -> Result<i32> {
     let request = build_request(&args)?;
-    build::cleanup::install().map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    build::cleanup::install()
+        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
     let builder = build::GoBuilder::new();
-    let progress = report::progress::Spinner::new(!args.output.quiet && std::io::stderr().is_terminal());
-    let pair = builder.build(&request, &progress).map_err(anyhow::Error::new)?;
+    let progress =
+        report::progress::Spinner::new(!args.output.quiet && std::io::stderr().is_terminal());
+    let pair = builder
+        .build(&request, &progress)
+        .map_err(anyhow::Error::new)?;
     progress.clear();
     let context = report::Context {
         command: "verify".into(),
@@ -175,14 +185,22 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         allowances: args.output.allow.clone(),
         notes: pair.notes.clone(),
     };
-    compare_and_report(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context, &args.output)
+    compare_and_report(
+        &pair.lhs.artifact,
+        &pair.rhs.artifact,
+        &pair.hints,
+        context,
+        &args.output,
+    )
 }
 
 fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
     let target = match &args.target {
         None => None,
         Some(t) => match t.split_once('/') {
-            Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => Some((os.to_string(), arch.to_string())),
+            Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => {
+                Some((os.to_string(), arch.to_string()))
+            }
             _ => bail!("--target must be GOOS/GOARCH, e.g. linux/amd64, not {t:?}"),
         },
     };
@@ -223,13 +241,24 @@ fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
 }
 
 fn diff_files(args: DiffArgs) -> Result<i32> {
-    let context = report::Context { command: "diff".into(), allowances: args.output.allow.clone(), ..Default::default() };
-    compare_and_report(&args.lhs, &args.rhs, &VariationHints::default(), context, &args.output)
+    let context = report::Context {
+        command: "diff".into(),
+        allowances: args.output.allow.clone(),
+        ..Default::default()
+    };
+    compare_and_report(
+        &args.lhs,
+        &args.rhs,
+        &VariationHints::default(),
+        context,
+        &args.output,
+    )
 }
 
 /// Read a file for analysis: mapped when large, with a clear error naming it.
 fn read_input(path: &Path) -> Result<Input> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.is_dir() {
         bail!("{} is a directory, not a binary", path.display());
     }
@@ -237,7 +266,12 @@ fn read_input(path: &Path) -> Result<Input> {
         bail!("{} is not a regular file", path.display());
     }
     if meta.len() > crate::binary::MAX_INPUT_SIZE {
-        bail!("{}: {} bytes is over the {}-byte input limit", path.display(), meta.len(), crate::binary::MAX_INPUT_SIZE);
+        bail!(
+            "{}: {} bytes is over the {}-byte input limit",
+            path.display(),
+            meta.len(),
+            crate::binary::MAX_INPUT_SIZE
+        );
     }
     // Read into memory: a mapped file that is truncated while we read it would crash us (SIGBUS).
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -252,37 +286,73 @@ fn parse<'a>(path: &Path, input: &'a Input) -> Result<Binary<'a>> {
     Binary::parse(&input.data).with_context(|| format!("{}", path.display()))
 }
 
-fn compare_and_report(lhs_path: &Path, rhs_path: &Path, hints: &VariationHints, context: report::Context, out: &OutputArgs) -> Result<i32> {
+fn compare_and_report(
+    lhs_path: &Path,
+    rhs_path: &Path,
+    hints: &VariationHints,
+    context: report::Context,
+    out: &OutputArgs,
+) -> Result<i32> {
     let (li, ri) = (read_input(lhs_path)?, read_input(rhs_path)?);
     let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
     if lhs.format != rhs.format {
-        bail!("cannot compare a {} file ({}) with a {} file ({})", lhs.format.name(), lhs_path.display(), rhs.format.name(), rhs_path.display());
+        bail!(
+            "cannot compare a {} file ({}) with a {} file ({})",
+            lhs.format.name(),
+            lhs_path.display(),
+            rhs.format.name(),
+            rhs_path.display()
+        );
     }
     let d = diff::diff(&lhs, &rhs);
     let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
     let mut context = context;
-    context.notes.extend(attribution.warnings.iter().map(|w| format!("attribution: {w}")));
-    let report = Report::new(Artifact::new(&lhs_path.display().to_string(), &lhs), Artifact::new(&rhs_path.display().to_string(), &rhs), &d, attribution, context);
+    context.notes.extend(
+        attribution
+            .warnings
+            .iter()
+            .map(|w| format!("attribution: {w}")),
+    );
+    let report = Report::new(
+        Artifact::new(&lhs_path.display().to_string(), &lhs),
+        Artifact::new(&rhs_path.display().to_string(), &rhs),
+        &d,
+        attribution,
+        context,
+    );
     if let Some(path) = &out.attest {
         let statement = report::attest::statement(&report);
-        std::fs::write(path, statement).with_context(|| format!("cannot write attestation {}", path.display()))?;
+        std::fs::write(path, statement)
+            .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
-    emit(&report.render(out.format, color_for(out)), out.output.as_deref(), out.quiet)?;
+    emit(
+        &report.render(out.format, color_for(out)),
+        out.output.as_deref(),
+        out.quiet,
+    )?;
     Ok(report.exit_code)
 }
 
 fn color_for(out: &OutputArgs) -> bool {
-    out.format == OutputFormat::Human && out.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    out.format == OutputFormat::Human
+        && out.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Write the rendered text to FILE or stdout. A closed stdout (`| head`) is not an error.
 fn emit(text: &str, output: Option<&Path>, quiet: bool) -> Result<()> {
     match output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None if quiet => Ok(()),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.context("cannot write to stdout"),
             }

@@ -82,6 +82,15 @@ pub fn excerpt(data: &[u8], start: u64, end: u64, max: u64) -> Excerpt {
         highlight_start: start - from,
         highlight_len: hl,
         hex: crate::binary::hex(bytes),
-        text: bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect(),
+        text: bytes
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect(),
     }
 }

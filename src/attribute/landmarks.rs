@@ -80,10 +80,18 @@ impl Landmarks {
     }
 
     pub fn from_go(info: &GoInfo) -> Landmarks {
-        let mut l = Landmarks { warnings: info.warnings.clone(), ..Landmarks::default() };
+        let mut l = Landmarks {
+            warnings: info.warnings.clone(),
+            ..Landmarks::default()
+        };
         let mut marks = Vec::new();
         let mut add = |span: &go::Span, mark: Mark, text: &str| {
-            marks.push(Landmark { section: span.section, range: span.range.clone(), mark, text: text.to_string() });
+            marks.push(Landmark {
+                section: span.section,
+                range: span.range.clone(),
+                mark,
+                text: text.to_string(),
+            });
         };
         if let Some(id) = &info.build_id {
             add(&id.container, Mark::BuildId, &id.value);
@@ -106,9 +114,15 @@ impl Landmarks {
                         go::ModInfoEntry::Build { key, value } => {
                             l.settings.insert(key.clone(), value.clone());
                         }
-                        go::ModInfoEntry::Mod(m) => l.modules.push(format!("mod\t{}\t{}", m.path, m.version)),
-                        go::ModInfoEntry::Dep(m) => l.modules.push(format!("dep\t{}\t{}\t{}", m.path, m.version, m.sum)),
-                        go::ModInfoEntry::Replace(m) => l.modules.push(format!("=>\t{}\t{}\t{}", m.path, m.version, m.sum)),
+                        go::ModInfoEntry::Mod(m) => {
+                            l.modules.push(format!("mod\t{}\t{}", m.path, m.version))
+                        }
+                        go::ModInfoEntry::Dep(m) => l
+                            .modules
+                            .push(format!("dep\t{}\t{}\t{}", m.path, m.version, m.sum)),
+                        go::ModInfoEntry::Replace(m) => l
+                            .modules
+                            .push(format!("=>\t{}\t{}\t{}", m.path, m.version, m.sum)),
                         go::ModInfoEntry::Path { .. } | go::ModInfoEntry::Unknown { .. } => {}
                     }
                 }
@@ -138,7 +152,9 @@ impl Landmarks {
                 }
             }
         }
-        marks.sort_by(|a, b| (a.section, a.range.start, a.range.end).cmp(&(b.section, b.range.start, b.range.end)));
+        marks.sort_by(|a, b| {
+            (a.section, a.range.start, a.range.end).cmp(&(b.section, b.range.start, b.range.end))
+        });
         l.marks = marks;
         l.build_id = info.build_id.as_ref().map(|b| b.value.clone());
         l
@@ -155,7 +171,13 @@ impl Landmarks {
             .iter()
             .rev()
             .take(64)
-            .filter(|m| if range.is_empty() { m.range.start <= range.start && range.start <= m.range.end } else { m.range.start < range.end && range.start < m.range.end })
+            .filter(|m| {
+                if range.is_empty() {
+                    m.range.start <= range.start && range.start <= m.range.end
+                } else {
+                    m.range.start < range.end && range.start < m.range.end
+                }
+            })
             .min_by_key(|m| m.range.end - m.range.start)
     }
 }
@@ -181,27 +203,49 @@ pub fn derive_path_hints(l: &Landmarks, r: &Landmarks) -> Vec<Hint> {
     for a in only_l.iter().take(10_000) {
         let base = a.rsplit('/').next().unwrap_or(a);
         // Prefer a same-suffix partner with the longest common suffix.
-        let best = only_r.iter().filter(|b| b.ends_with(base)).max_by_key(|b| common_suffix(a, b)).or(by_suffix.get(base));
+        let best = only_r
+            .iter()
+            .filter(|b| b.ends_with(base))
+            .max_by_key(|b| common_suffix(a, b))
+            .or(by_suffix.get(base));
         if let Some(b) = best {
             let n = common_suffix(a, b);
-            let (pa, pb) = (a[..a.len() - n].trim_end_matches('/'), b[..b.len() - n].trim_end_matches('/'));
-            if pa.len() >= 2 && pb.len() >= 2 && pa != pb {
+            let (pa, pb) = (
+                a[..a.len() - n].trim_end_matches('/'),
+                b[..b.len() - n].trim_end_matches('/'),
+            );
+            // One side empty: that side was built with -trimpath.
+            if pa.len().max(pb.len()) >= 2 && pa != pb {
                 *counts.entry((pa.to_string(), pb.to_string())).or_insert(0) += 1;
             }
         }
     }
     let mut pairs: Vec<((String, String), usize)> = counts.into_iter().collect();
     pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    pairs.into_iter().take(4).map(|((lhs, rhs), _)| Hint { variation: DERIVED_VARIATION.into(), lhs, rhs }).collect()
+    pairs
+        .into_iter()
+        .take(4)
+        .map(|((lhs, rhs), _)| Hint {
+            variation: DERIVED_VARIATION.into(),
+            lhs,
+            rhs,
+        })
+        .collect()
 }
 
-/// Length of the common suffix of `a` and `b`, cut back to a path boundary.
+/// Length of the common suffix of `a` and `b`, cut back to a path boundary
+/// (so `/a/src/x.go` vs `/bb/src/x.go` keeps `/src/x.go` whole, and the
+/// differing prefixes are `/a` and `/bb`).
 fn common_suffix(a: &str, b: &str) -> usize {
     let n = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
-    // Keep whole path components: back off to just after a '/'.
+    let at_boundary = |s: &str| n == s.len() || s.as_bytes()[s.len() - n - 1] == b'/';
+    if at_boundary(a) && at_boundary(b) {
+        return n;
+    }
+    // Mid-component: back off to the next '/' inside the suffix.
     match a[a.len() - n..].find('/') {
         Some(k) => n - k,
-        None => n,
+        None => 0,
     }
 }
 
@@ -215,26 +259,64 @@ pub struct BuildinfoClass {
 }
 
 pub fn buildinfo_class(l: &Landmarks, r: &Landmarks) -> BuildinfoClass {
-    let mut keys: Vec<String> = l.settings.keys().chain(r.settings.keys()).filter(|k| l.settings.get(*k) != r.settings.get(*k)).cloned().collect();
+    let mut keys: Vec<String> = l
+        .settings
+        .keys()
+        .chain(r.settings.keys())
+        .filter(|k| l.settings.get(*k) != r.settings.get(*k))
+        .cloned()
+        .collect();
     keys.sort();
     keys.dedup();
-    let show = |k: &str| format!("{k} ({} vs {})", l.settings.get(k).map_or("absent", |v| v.as_str()), r.settings.get(k).map_or("absent", |v| v.as_str()));
+    let show = |k: &str| {
+        format!(
+            "{k} ({} vs {})",
+            l.settings.get(k).map_or("absent", |v| v.as_str()),
+            r.settings.get(k).map_or("absent", |v| v.as_str())
+        )
+    };
     let listed = keys.iter().map(|k| show(k)).collect::<Vec<_>>().join(", ");
     if l.go_version != r.go_version {
         return BuildinfoClass {
             cause: Cause::Toolchain,
             subject: "go version".into(),
-            title: format!("built by different Go versions ({} vs {})", l.go_version.as_deref().unwrap_or("?"), r.go_version.as_deref().unwrap_or("?")),
+            title: format!(
+                "built by different Go versions ({} vs {})",
+                l.go_version.as_deref().unwrap_or("?"),
+                r.go_version.as_deref().unwrap_or("?")
+            ),
             fix: Some(TOOLCHAIN_FIX.into()),
         };
     }
-    let toolchain_keys = ["GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM", "GOEXPERIMENT", "GOOS", "GOARCH", "-compiler", "DefaultGODEBUG", "GOFIPS140"];
-    let tk: Vec<&String> = keys.iter().filter(|k| toolchain_keys.contains(&k.as_str())).collect();
+    let toolchain_keys = [
+        "GOAMD64",
+        "GOARM",
+        "GOARM64",
+        "GO386",
+        "GOMIPS",
+        "GOMIPS64",
+        "GOPPC64",
+        "GORISCV64",
+        "GOWASM",
+        "GOEXPERIMENT",
+        "GOOS",
+        "GOARCH",
+        "-compiler",
+        "DefaultGODEBUG",
+        "GOFIPS140",
+    ];
+    let tk: Vec<&String> = keys
+        .iter()
+        .filter(|k| toolchain_keys.contains(&k.as_str()))
+        .collect();
     if !tk.is_empty() {
         return BuildinfoClass {
             cause: Cause::Toolchain,
             subject: "target settings".into(),
-            title: format!("the toolchain target settings differ: {}", tk.iter().map(|k| show(k)).collect::<Vec<_>>().join(", ")),
+            title: format!(
+                "the toolchain target settings differ: {}",
+                tk.iter().map(|k| show(k)).collect::<Vec<_>>().join(", ")
+            ),
             fix: Some(TOOLCHAIN_FIX.into()),
         };
     }
@@ -280,5 +362,10 @@ pub fn buildinfo_class(l: &Landmarks, r: &Landmarks) -> BuildinfoClass {
             fix: Some("build with the same go.mod and go.sum on both sides (-mod=readonly)".into()),
         };
     }
-    BuildinfoClass { cause: Cause::Buildinfo, subject: "buildinfo".into(), title: "the buildinfo blob differs".into(), fix: None }
+    BuildinfoClass {
+        cause: Cause::Buildinfo,
+        subject: "buildinfo".into(),
+        title: "the buildinfo blob differs".into(),
+        fix: None,
+    }
 }

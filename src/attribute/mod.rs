@@ -77,7 +77,11 @@ struct Side<'a, 'd> {
 }
 
 impl<'a, 'd> Side<'a, 'd> {
-    fn new(bin: &'a Binary<'d>, diff: &Diff, side: fn(&SectionPair) -> Option<usize>) -> Side<'a, 'd> {
+    fn new(
+        bin: &'a Binary<'d>,
+        diff: &Diff,
+        side: fn(&SectionPair) -> Option<usize>,
+    ) -> Side<'a, 'd> {
         let mut contents = HashMap::new();
         for p in diff.pairs.iter().filter(|p| p.status == Status::Differs) {
             if let Some(i) = side(p) {
@@ -88,8 +92,15 @@ impl<'a, 'd> Side<'a, 'd> {
                 contents.insert(i, c);
             }
         }
-        let dwarf_differs = diff.pairs.iter().any(|p| p.status == Status::Differs && is_debug(&p.name));
-        Side { bin, marks: Landmarks::read(bin, dwarf_differs), contents }
+        let dwarf_differs = diff
+            .pairs
+            .iter()
+            .any(|p| p.status == Status::Differs && is_debug(&p.name));
+        Side {
+            bin,
+            marks: Landmarks::read(bin, dwarf_differs),
+            contents,
+        }
     }
 
     fn data(&self, i: usize) -> &[u8] {
@@ -98,39 +109,72 @@ impl<'a, 'd> Side<'a, 'd> {
 }
 
 /// Attribute every differing byte of `diff` to a cause.
-pub fn attribute(lhs: &Binary<'_>, rhs: &Binary<'_>, diff: &Diff, hints: &VariationHints) -> Attribution {
+pub fn attribute(
+    lhs: &Binary<'_>,
+    rhs: &Binary<'_>,
+    diff: &Diff,
+    hints: &VariationHints,
+) -> Attribution {
     if diff.identical {
         return Attribution::default();
     }
     let l = Side::new(lhs, diff, |p| p.lhs);
     let r = Side::new(rhs, diff, |p| p.rhs);
-    let mut warnings: Vec<String> = l.marks.warnings.iter().map(|w| format!("lhs: {w}")).collect();
+    let mut warnings: Vec<String> = l
+        .marks
+        .warnings
+        .iter()
+        .map(|w| format!("lhs: {w}"))
+        .collect();
     warnings.extend(r.marks.warnings.iter().map(|w| format!("rhs: {w}")));
 
-    let mut all_hints: Vec<Hint> = hints.hints.iter().filter(|h| h.lhs != h.rhs && h.lhs.len() >= 4 && h.rhs.len() >= 4).cloned().collect();
+    let mut all_hints: Vec<Hint> = hints
+        .hints
+        .iter()
+        .filter(|h| h.lhs != h.rhs && h.lhs.len() >= 4 && h.rhs.len() >= 4)
+        .cloned()
+        .collect();
     for h in landmarks::derive_path_hints(&l.marks, &r.marks) {
-        if !all_hints.iter().any(|k| k.lhs.contains(&h.lhs) || h.lhs.contains(&k.lhs)) {
+        if !all_hints
+            .iter()
+            .any(|k| k.lhs.contains(&h.lhs) || h.lhs.contains(&k.lhs))
+        {
             all_hints.push(h);
         }
     }
     // Longest first, so the most specific variation names a path.
-    all_hints.sort_by(|a, b| b.lhs.len().max(b.rhs.len()).cmp(&a.lhs.len().max(a.rhs.len())).then_with(|| a.variation.cmp(&b.variation)));
+    all_hints.sort_by(|a, b| {
+        b.lhs
+            .len()
+            .max(b.rhs.len())
+            .cmp(&a.lhs.len().max(a.rhs.len()))
+            .then_with(|| a.variation.cmp(&b.variation))
+    });
     let buildinfo_class = landmarks::buildinfo_class(&l.marks, &r.marks);
 
-    let ctx = Ctx { l: &l, r: &r, hints: &all_hints, buildinfo: buildinfo_class };
+    let ctx = Ctx {
+        l: &l,
+        r: &r,
+        hints: &all_hints,
+        buildinfo: buildinfo_class,
+    };
     let mut groups: BTreeMap<(Cause, String, String), Group> = BTreeMap::new();
     for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
         match (p.lhs, p.rhs) {
             (Some(i), Some(j)) => {
                 for h in &p.hunks {
                     let class = ctx.classify(i, j, h);
-                    let g = groups.entry(group_key(&class, &p.name)).or_insert_with(|| Group::new(class));
+                    let g = groups
+                        .entry(group_key(&class, &p.name))
+                        .or_insert_with(|| Group::new(class));
                     g.add(&ctx, p, i, j, h);
                 }
             }
             _ => {
                 let class = ctx.one_sided(p);
-                let g = groups.entry(group_key(&class, &p.name)).or_insert_with(|| Group::new(class));
+                let g = groups
+                    .entry(group_key(&class, &p.name))
+                    .or_insert_with(|| Group::new(class));
                 g.bytes += p.differing_bytes;
                 g.ranges += 1;
                 if g.section.is_empty() {
@@ -140,7 +184,10 @@ pub fn attribute(lhs: &Binary<'_>, rhs: &Binary<'_>, diff: &Diff, hints: &Variat
             }
         }
     }
-    Attribution { findings: resolve(groups, diff), warnings }
+    Attribution {
+        findings: resolve(groups, diff),
+        warnings,
+    }
 }
 
 struct Ctx<'c, 'a, 'd> {
@@ -153,7 +200,11 @@ struct Ctx<'c, 'a, 'd> {
 impl Ctx<'_, '_, '_> {
     fn classify(&self, i: usize, j: usize, h: &Hunk) -> Class {
         let (ld, rd) = (self.l.data(i), self.r.data(j));
-        let mark = self.l.marks.at(i, &h.lhs).or_else(|| self.r.marks.at(j, &h.rhs));
+        let mark = self
+            .l
+            .marks
+            .at(i, &h.lhs)
+            .or_else(|| self.r.marks.at(j, &h.rhs));
         let hint = || self.hint_at(ld, &h.lhs, rd, &h.rhs);
         if let Some(m) = mark {
             match &m.mark {
@@ -183,7 +234,7 @@ impl Ctx<'_, '_, '_> {
                 }
                 Mark::FileName | Mark::DwarfPath => {
                     let (variation, value) = match hint() {
-                        Some(hint) => (hint.variation.clone(), hint.lhs.clone()),
+                        Some(hint) => (hint.variation.clone(), hint.value().to_string()),
                         None => (landmarks::DERIVED_VARIATION.to_string(), m.text.clone()),
                     };
                     let place = if matches!(m.mark, Mark::FileName) { "the pclntab file table" } else { "DWARF" };
@@ -205,7 +256,11 @@ impl Ctx<'_, '_, '_> {
         }
         // A string set with -X lives in `<package>.<var>.str`.
         let section = &self.l.bin.sections[i];
-        let sym = self.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.as_str());
+        let sym = self
+            .l
+            .bin
+            .symbol_for(i, h.lhs.start)
+            .map(|s| s.name.as_str());
         if let Some(var) = sym.and_then(ldflags_var) {
             let hint = hint();
             return Class {
@@ -232,18 +287,33 @@ impl Ctx<'_, '_, '_> {
                         residual: Residual::No,
                     };
                 }
-                return path_class(&hint.variation, &hint.lhs, Some(sym.map_or_else(|| describe_section(&section.name), str::to_string)));
+                return path_class(
+                    &hint.variation,
+                    &hint.lhs,
+                    Some(sym.map_or_else(|| describe_section(&section.name), str::to_string)),
+                );
             }
         }
         residual_class(&section.name, section.kind, sym)
     }
 
     fn build_id_class(&self) -> Class {
-        let (a, b) = (self.l.marks.build_id.as_deref().unwrap_or(""), self.r.marks.build_id.as_deref().unwrap_or(""));
+        let (a, b) = (
+            self.l.marks.build_id.as_deref().unwrap_or(""),
+            self.r.marks.build_id.as_deref().unwrap_or(""),
+        );
         let pa: Vec<&str> = a.split('/').collect();
         let pb: Vec<&str> = b.split('/').collect();
-        let names = ["action ID of the binary", "action ID of main.a", "content ID of main.a", "content ID of the binary"];
-        let differing: Vec<&str> = (0..pa.len().max(pb.len())).filter(|&k| pa.get(k) != pb.get(k)).map(|k| names.get(k).copied().unwrap_or("extra part")).collect();
+        let names = [
+            "action ID of the binary",
+            "action ID of main.a",
+            "content ID of main.a",
+            "content ID of the binary",
+        ];
+        let differing: Vec<&str> = (0..pa.len().max(pb.len()))
+            .filter(|&k| pa.get(k) != pb.get(k))
+            .map(|k| names.get(k).copied().unwrap_or("extra part"))
+            .collect();
         let inputs = differing.iter().any(|d| d.starts_with("action"));
         let meaning = if inputs {
             "the action IDs differ, so the build inputs differ (flags, paths, toolchain or sources)"
@@ -253,7 +323,10 @@ impl Ctx<'_, '_, '_> {
         Class {
             cause: Cause::BuildId,
             subject: "go build id".into(),
-            title: format!("the Go build ID differs in its {}: {meaning}", differing.join(", ")),
+            title: format!(
+                "the Go build ID differs in its {}: {meaning}",
+                differing.join(", ")
+            ),
             variation: None,
             fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
             detail: Some("Go build ID".into()),
@@ -264,12 +337,18 @@ impl Ctx<'_, '_, '_> {
     /// The first hint (longest first) whose lhs string covers the lhs range
     /// or whose rhs string covers the rhs range.
     fn hint_at(&self, ld: &[u8], lr: &Range<u64>, rd: &[u8], rr: &Range<u64>) -> Option<&Hint> {
-        self.hints.iter().find(|h| covers(ld, lr, h.lhs.as_bytes()) || covers(rd, rr, h.rhs.as_bytes()))
+        self.hints
+            .iter()
+            .find(|h| covers(ld, lr, h.lhs.as_bytes()) || covers(rd, rr, h.rhs.as_bytes()))
     }
 
     fn one_sided(&self, p: &SectionPair) -> Class {
         let name = &p.name;
-        let side = if p.status == Status::OnlyLhs { "lhs" } else { "rhs" };
+        let side = if p.status == Status::OnlyLhs {
+            "lhs"
+        } else {
+            "rhs"
+        };
         if name.contains("buildid") || name.contains("build-id") {
             let mut c = self.build_id_class();
             c.title = format!("{name} exists only in the {side}: one build kept its build ID");
@@ -291,7 +370,9 @@ fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
         subject: variation.to_string(),
         title: format!("the {variation} path {value} is embedded"),
         variation: Some(variation.to_string()),
-        fix: Some(format!("build with -trimpath so the {variation} path is not recorded")),
+        fix: Some(format!(
+            "build with -trimpath so the {variation} path is not recorded"
+        )),
         detail,
         residual: Residual::No,
     }
@@ -300,7 +381,15 @@ fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
 /// `main.date.str` → `main.date`, for user string variables only.
 fn ldflags_var(sym: &str) -> Option<&str> {
     let var = sym.strip_suffix(".str")?;
-    let internal = ["runtime.", "go:", "type:", "internal/", "go.", "crypto/", "vendor/"];
+    let internal = [
+        "runtime.",
+        "go:",
+        "type:",
+        "internal/",
+        "go.",
+        "crypto/",
+        "vendor/",
+    ];
     (var.contains('.') && !internal.iter().any(|p| var.starts_with(p))).then_some(var)
 }
 
@@ -318,7 +407,11 @@ fn covers(data: &[u8], range: &Range<u64>, needle: &[u8]) -> bool {
     while let Some(pos) = find(&window[k..], needle) {
         let start = from + (k + pos) as u64;
         let end = start + n;
-        let overlaps = if range.is_empty() { start <= range.start && range.start <= end } else { start < range.end && range.start < end };
+        let overlaps = if range.is_empty() {
+            start <= range.start && range.start <= end
+        } else {
+            start < range.end && range.start < end
+        };
         if overlaps {
             return true;
         }
@@ -334,7 +427,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let first = needle[0];
     let mut i = 0;
     while i + needle.len() <= hay.len() {
-        match hay[i..=hay.len() - needle.len()].iter().position(|&b| b == first) {
+        match hay[i..=hay.len() - needle.len()]
+            .iter()
+            .position(|&b| b == first)
+        {
             None => return None,
             Some(p) => {
                 i += p;
@@ -349,7 +445,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn is_code(name: &str) -> bool {
-    name == ".text" || name.ends_with(",__text") || name == ".plt" || name == ".init" || name == ".fini"
+    name == ".text"
+        || name.ends_with(",__text")
+        || name == ".plt"
+        || name == ".init"
+        || name == ".fini"
 }
 
 fn is_debug(name: &str) -> bool {
@@ -368,22 +468,56 @@ fn describe_section(name: &str) -> String {
 fn residual_class(name: &str, kind: SectionKind, sym: Option<&str>) -> Class {
     let (cause, what, residual) = match kind {
         SectionKind::Header => (Cause::Header, "header fields".to_string(), Residual::Yes),
-        SectionKind::Segment => (Cause::Data, format!("{name} (symbol tables, code signature)"), Residual::Derived),
-        SectionKind::Gap if name == "(section headers)" => (Cause::Header, "section header fields".to_string(), Residual::Yes),
-        SectionKind::Gap => (Cause::Data, format!("bytes between sections {name}"), Residual::Yes),
-        SectionKind::Section if is_code(name) => (Cause::Code, format!("machine code in {name}"), Residual::Yes),
-        SectionKind::Section if is_debug(name) => (Cause::Dwarf, format!("DWARF in {name}"), Residual::Yes),
-        SectionKind::Section if name.contains("gnu.build-id") => (Cause::BuildId, "GNU build-id".to_string(), Residual::Derived),
+        SectionKind::Segment => (
+            Cause::Data,
+            format!("{name} (symbol tables, code signature)"),
+            Residual::Derived,
+        ),
+        SectionKind::Gap if name == "(section headers)" => (
+            Cause::Header,
+            "section header fields".to_string(),
+            Residual::Yes,
+        ),
+        SectionKind::Gap => (
+            Cause::Data,
+            format!("bytes between sections {name}"),
+            Residual::Yes,
+        ),
+        SectionKind::Section if is_code(name) => (
+            Cause::Code,
+            format!("machine code in {name}"),
+            Residual::Yes,
+        ),
+        SectionKind::Section if is_debug(name) => {
+            (Cause::Dwarf, format!("DWARF in {name}"), Residual::Yes)
+        }
+        SectionKind::Section if name.contains("gnu.build-id") => (
+            Cause::BuildId,
+            "GNU build-id".to_string(),
+            Residual::Derived,
+        ),
         SectionKind::Section => (Cause::Data, format!("data in {name}"), Residual::Yes),
     };
     // One finding per section: the symbols are in the locations.
-    Class { cause, subject: String::new(), title: format!("{what} differ"), variation: None, fix: None, detail: sym.map(str::to_string), residual }
+    Class {
+        cause,
+        subject: String::new(),
+        title: format!("{what} differ"),
+        variation: None,
+        fix: None,
+        detail: sym.map(str::to_string),
+        residual,
+    }
 }
 
 /// Root causes group across sections (one workdir path embedded in the
 /// pclntab and in DWARF is one finding); section-only residuals per section.
 fn group_key(class: &Class, section: &str) -> (Cause, String, String) {
-    let section = if class.residual == Residual::No { String::new() } else { section.to_string() };
+    let section = if class.residual == Residual::No {
+        String::new()
+    } else {
+        section.to_string()
+    };
     (class.cause, section, class.subject.clone())
 }
 
@@ -407,7 +541,18 @@ struct Group {
 
 impl Group {
     fn new(class: Class) -> Group {
-        Group { class, bytes: 0, ranges: 0, size_changing: 0, net: 0, section: String::new(), sections: vec![], locations: vec![], lhs_excerpt: None, rhs_excerpt: None }
+        Group {
+            class,
+            bytes: 0,
+            ranges: 0,
+            size_changing: 0,
+            net: 0,
+            section: String::new(),
+            sections: vec![],
+            locations: vec![],
+            lhs_excerpt: None,
+            rhs_excerpt: None,
+        }
     }
 
     fn add(&mut self, ctx: &Ctx<'_, '_, '_>, p: &SectionPair, i: usize, j: usize, h: &Hunk) {
@@ -421,8 +566,18 @@ impl Group {
         }
         if self.section.is_empty() {
             self.section = p.name.clone();
-            self.lhs_excerpt = Some(finding::excerpt(ctx.l.data(i), h.lhs.start, h.lhs.end, EXCERPT_BYTES));
-            self.rhs_excerpt = Some(finding::excerpt(ctx.r.data(j), h.rhs.start, h.rhs.end, EXCERPT_BYTES));
+            self.lhs_excerpt = Some(finding::excerpt(
+                ctx.l.data(i),
+                h.lhs.start,
+                h.lhs.end,
+                EXCERPT_BYTES,
+            ));
+            self.rhs_excerpt = Some(finding::excerpt(
+                ctx.r.data(j),
+                h.rhs.start,
+                h.rhs.end,
+                EXCERPT_BYTES,
+            ));
         }
         if self.locations.len() < MAX_LOCATIONS {
             let s = &ctx.l.bin.sections[i];
@@ -432,7 +587,10 @@ impl Group {
                 lhs_length: h.lhs.end - h.lhs.start,
                 rhs_offset: h.rhs.start,
                 rhs_length: h.rhs.end - h.rhs.start,
-                lhs_file_offset: s.compression.is_none().then(|| s.file_range.start + h.lhs.start),
+                lhs_file_offset: s
+                    .compression
+                    .is_none()
+                    .then(|| s.file_range.start + h.lhs.start),
                 symbol: ctx.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.clone()),
                 detail: self.class.detail.clone(),
             });
@@ -442,7 +600,10 @@ impl Group {
 
 /// Decide roots and consequences, order the findings and number them.
 fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec<Finding> {
-    let size_changed = diff.pairs.iter().any(|p| p.lhs_size != p.rhs_size || p.hunks.iter().any(|h| h.kind != HunkKind::Changed));
+    let size_changed = diff
+        .pairs
+        .iter()
+        .any(|p| p.lhs_size != p.rhs_size || p.hunks.iter().any(|h| h.kind != HunkKind::Changed));
     let mut roots: Vec<Group> = Vec::new();
     let mut residual: Vec<Group> = Vec::new();
     for (_, g) in groups {
@@ -458,7 +619,14 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
     let shifter = roots
         .iter()
         .enumerate()
-        .max_by_key(|(k, g)| (g.size_changing, g.class.cause != Cause::BuildId, g.bytes, std::cmp::Reverse(*k)))
+        .max_by_key(|(k, g)| {
+            (
+                g.size_changing,
+                g.class.cause != Cause::BuildId,
+                g.bytes,
+                std::cmp::Reverse(*k),
+            )
+        })
         .map(|(k, _)| k);
     let build_id_root = roots.iter().position(|g| g.class.cause == Cause::BuildId);
     let mut shifted: Vec<(usize, Group)> = Vec::new();
@@ -477,13 +645,24 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
     let mut order: Vec<usize> = (0..roots.len()).collect();
     order.sort_by(|&a, &b| {
         let (ga, gb) = (&roots[a], &roots[b]);
-        ga.class.cause.cmp(&gb.class.cause).then(gb.bytes.cmp(&ga.bytes)).then_with(|| ga.section.cmp(&gb.section)).then_with(|| ga.class.subject.cmp(&gb.class.subject))
+        ga.class
+            .cause
+            .cmp(&gb.class.cause)
+            .then(gb.bytes.cmp(&ga.bytes))
+            .then_with(|| ga.section.cmp(&gb.section))
+            .then_with(|| ga.class.subject.cmp(&gb.class.subject))
     });
     let mut id_of = vec![0usize; roots.len()];
     for (n, &k) in order.iter().enumerate() {
         id_of[k] = n + 1;
     }
-    shifted.sort_by(|(ka, a), (kb, b)| id_of[*ka].cmp(&id_of[*kb]).then(b.bytes.cmp(&a.bytes)).then_with(|| a.section.cmp(&b.section)).then_with(|| a.class.subject.cmp(&b.class.subject)));
+    shifted.sort_by(|(ka, a), (kb, b)| {
+        id_of[*ka]
+            .cmp(&id_of[*kb])
+            .then(b.bytes.cmp(&a.bytes))
+            .then_with(|| a.section.cmp(&b.section))
+            .then_with(|| a.class.subject.cmp(&b.class.subject))
+    });
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut roots: Vec<Option<Group>> = roots.into_iter().map(Some).collect();
@@ -494,7 +673,12 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
     for (k, g) in shifted {
         let root_id = id_of[k];
         let mut f = finish(findings.len() + 1, g, Some(root_id));
-        f.title = format!("{} ({}): moved by [{root_id}] {}", f.title, f.cause, findings[root_id - 1].cause);
+        f.title = format!(
+            "{} ({}): moved by [{root_id}] {}",
+            f.title,
+            f.cause,
+            findings[root_id - 1].cause
+        );
         f.cause = Cause::LayoutShift;
         f.fix = None;
         findings.push(f);
@@ -503,7 +687,11 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
 }
 
 fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
-    let title = if g.sections.len() > 1 { format!("{} (in {})", g.class.title, g.sections.join(", ")) } else { g.class.title };
+    let title = if g.sections.len() > 1 {
+        format!("{} (in {})", g.class.title, g.sections.join(", "))
+    } else {
+        g.class.title
+    };
     Finding {
         id,
         cause: g.class.cause,

@@ -40,14 +40,26 @@ impl Compression {
 
     /// Recognise an ELF compression header (`SHF_COMPRESSED` is set).
     /// Returns an error string for an unsupported or truncated header.
-    pub fn from_elf_chdr(raw: &[u8], is_64: bool, little_endian: bool) -> Result<Compression, String> {
+    pub fn from_elf_chdr(
+        raw: &[u8],
+        is_64: bool,
+        little_endian: bool,
+    ) -> Result<Compression, String> {
         let u32_at = |o: usize| -> Option<u32> {
             let b: [u8; 4] = raw.get(o..o + 4)?.try_into().ok()?;
-            Some(if little_endian { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+            Some(if little_endian {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            })
         };
         let u64_at = |o: usize| -> Option<u64> {
             let b: [u8; 8] = raw.get(o..o + 8)?.try_into().ok()?;
-            Some(if little_endian { u64::from_le_bytes(b) } else { u64::from_be_bytes(b) })
+            Some(if little_endian {
+                u64::from_le_bytes(b)
+            } else {
+                u64::from_be_bytes(b)
+            })
         };
         let (ch_type, size, header_len) = if is_64 {
             (u32_at(0), u64_at(8), 24)
@@ -73,7 +85,9 @@ impl Compression {
             .ok_or("compressed section is shorter than its header")?;
         let size = self.uncompressed_size;
         if size > MAX_INFLATED {
-            return Err(format!("declares {size} bytes inflated, over the {MAX_INFLATED}-byte cap"));
+            return Err(format!(
+                "declares {size} bytes inflated, over the {MAX_INFLATED}-byte cap"
+            ));
         }
         if size > (stream.len() as u64 + 64).saturating_mul(MAX_RATIO) {
             return Err(format!(
@@ -91,7 +105,11 @@ impl Compression {
         if out.len() as u64 != size {
             return Err(format!(
                 "inflates to {} bytes, but its header declares {size}",
-                if out.len() as u64 > size { format!("more than {size}") } else { out.len().to_string() }
+                if out.len() as u64 > size {
+                    format!("more than {size}")
+                } else {
+                    out.len().to_string()
+                }
             ));
         }
         Ok(out)
@@ -127,11 +145,17 @@ mod tests {
     fn bomb_is_an_error_not_an_allocation() {
         // Declares 2^40 bytes from a few bytes of stream.
         let raw = zdebug(1 << 40, b"x");
-        let err = Compression::from_zdebug(&raw).unwrap().inflate(&raw).unwrap_err();
+        let err = Compression::from_zdebug(&raw)
+            .unwrap()
+            .inflate(&raw)
+            .unwrap_err();
         assert!(err.contains("cap"), "{err}");
         // A real bomb: 64 MiB of zeros declared as 1 KiB stops at the declared size.
         let raw = zdebug(1024, &vec![0u8; 64 << 20]);
-        let err = Compression::from_zdebug(&raw).unwrap().inflate(&raw).unwrap_err();
+        let err = Compression::from_zdebug(&raw)
+            .unwrap()
+            .inflate(&raw)
+            .unwrap_err();
         assert!(err.contains("more than 1024"), "{err}");
     }
 
@@ -139,11 +163,16 @@ mod tests {
     fn truncated_stream_and_header() {
         let mut raw = zdebug(11, b"hello world");
         raw.truncate(raw.len() - 4);
-        assert!(Compression::from_zdebug(&raw).unwrap().inflate(&raw).is_err());
+        assert!(Compression::from_zdebug(&raw)
+            .unwrap()
+            .inflate(&raw)
+            .is_err());
         assert!(Compression::from_zdebug(b"ZLIB\0\0").is_none());
         assert!(Compression::from_elf_chdr(&[1, 0, 0], true, true).is_err());
         let mut chdr = vec![2, 0, 0, 0, 0, 0, 0, 0];
         chdr.extend_from_slice(&[0; 16]);
-        assert!(Compression::from_elf_chdr(&chdr, true, true).unwrap_err().contains("not zlib"));
+        assert!(Compression::from_elf_chdr(&chdr, true, true)
+            .unwrap_err()
+            .contains("not zlib"));
     }
 }

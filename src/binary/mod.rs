@@ -123,7 +123,10 @@ pub enum ParseError {
     #[error("not an ELF, Mach-O or PE executable (starts with {magic})")]
     UnknownFormat { magic: String },
     #[error("malformed {format} file: {reason}")]
-    Malformed { format: &'static str, reason: String },
+    Malformed {
+        format: &'static str,
+        reason: String,
+    },
     #[error("file is {size} bytes, over the {limit}-byte input limit")]
     TooLarge { size: u64, limit: u64 },
 }

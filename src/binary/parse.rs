@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SectionFlags};
 
-use super::{Binary, Compression, Format, ParseError, Section, SectionKind, Symbol, MAX_INPUT_SIZE};
+use super::{
+    Binary, Compression, Format, ParseError, Section, SectionKind, Symbol, MAX_INPUT_SIZE,
+};
 
 const SHF_COMPRESSED: u64 = 0x800;
 /// More sections than any Go binary has by two orders of magnitude.
@@ -17,10 +19,16 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         return Err(ParseError::Empty);
     }
     if data.len() as u64 > MAX_INPUT_SIZE {
-        return Err(ParseError::TooLarge { size: data.len() as u64, limit: MAX_INPUT_SIZE });
+        return Err(ParseError::TooLarge {
+            size: data.len() as u64,
+            limit: MAX_INPUT_SIZE,
+        });
     }
     let format = sniff(data)?;
-    let malformed = |reason: String| ParseError::Malformed { format: format.name(), reason };
+    let malformed = |reason: String| ParseError::Malformed {
+        format: format.name(),
+        reason,
+    };
     let file = object::File::parse(data).map_err(|e| malformed(e.to_string()))?;
     let is_64 = file.is_64();
     let little_endian = file.is_little_endian();
@@ -33,7 +41,8 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         if count >= MAX_SECTIONS {
             return Err(malformed(format!("more than {MAX_SECTIONS} sections")));
         }
-        let raw_name = String::from_utf8_lossy(s.name_bytes().unwrap_or(b"<corrupt name>")).into_owned();
+        let raw_name =
+            String::from_utf8_lossy(s.name_bytes().unwrap_or(b"<corrupt name>")).into_owned();
         let mut name = match (format, s.segment_name().ok().flatten()) {
             (Format::MachO, Some(seg)) => format!("{seg},{raw_name}"),
             _ => raw_name.clone(),
@@ -54,20 +63,35 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
             }
             None => {
                 by_object_index.insert(s.index().0, usize::MAX - unmapped.len());
-                unmapped.push(Section { name, kind: SectionKind::Section, file_range: 0..0, address, compression: None });
+                unmapped.push(Section {
+                    name,
+                    kind: SectionKind::Section,
+                    file_range: 0..0,
+                    address,
+                    compression: None,
+                });
                 continue;
             }
         };
         let raw = &data[file_range.start as usize..file_range.end as usize];
         let compression = match s.flags() {
-            SectionFlags::Elf { sh_flags, .. } if sh_flags.0 & SHF_COMPRESSED != 0 => {
-                Some(Compression::from_elf_chdr(raw, is_64, little_endian).map_err(|e| malformed(format!("section {name}: {e}")))?)
+            SectionFlags::Elf { sh_flags, .. } if sh_flags.0 & SHF_COMPRESSED != 0 => Some(
+                Compression::from_elf_chdr(raw, is_64, little_endian)
+                    .map_err(|e| malformed(format!("section {name}: {e}")))?,
+            ),
+            _ if raw_name.starts_with(".zdebug") || raw_name.starts_with("__zdebug") => {
+                Compression::from_zdebug(raw)
             }
-            _ if raw_name.starts_with(".zdebug") || raw_name.starts_with("__zdebug") => Compression::from_zdebug(raw),
             _ => None,
         };
         by_object_index.insert(s.index().0, sections.len());
-        sections.push(Section { name, kind: SectionKind::Section, file_range, address, compression });
+        sections.push(Section {
+            name,
+            kind: SectionKind::Section,
+            file_range,
+            address,
+            compression,
+        });
     }
 
     let segments: Vec<(String, Range<u64>)> = file
@@ -89,7 +113,13 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
     let mut remap = vec![0usize; sections.len()];
     let push_gaps = |from: u64, to: u64, prev: &Option<String>, all: &mut Vec<Section>| {
         for (range, name, kind) in split_gap(from, to, prev, &segments, &section_headers) {
-            all.push(Section { name, kind, file_range: range, address: None, compression: None });
+            all.push(Section {
+                name,
+                kind,
+                file_range: range,
+                address: None,
+                compression: None,
+            });
         }
     };
     for &i in &order {
@@ -108,20 +138,48 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
     let first_unmapped = all.len();
     all.extend(unmapped);
     for v in by_object_index.values_mut() {
-        *v = if *v >= usize::MAX - MAX_SECTIONS { first_unmapped + (usize::MAX - *v) } else { remap[*v] };
+        *v = if *v >= usize::MAX - MAX_SECTIONS {
+            first_unmapped + (usize::MAX - *v)
+        } else {
+            remap[*v]
+        };
     }
 
     let mut symbols: Vec<Symbol> = file
         .symbols()
-        .filter(|s| s.address() != 0 && matches!(s.kind(), object::SymbolKind::Text | object::SymbolKind::Data | object::SymbolKind::Unknown))
+        .filter(|s| {
+            s.address() != 0
+                && matches!(
+                    s.kind(),
+                    object::SymbolKind::Text
+                        | object::SymbolKind::Data
+                        | object::SymbolKind::Unknown
+                )
+        })
         .filter_map(|s| {
             let name = s.name().ok()?;
-            let name = if format == Format::MachO { name.strip_prefix('_').unwrap_or(name) } else { name };
-            let section = s.section_index().and_then(|i| by_object_index.get(&i.0).copied());
-            Some(Symbol { name: name.to_string(), address: s.address(), size: s.size(), section })
+            let name = if format == Format::MachO {
+                name.strip_prefix('_').unwrap_or(name)
+            } else {
+                name
+            };
+            let section = s
+                .section_index()
+                .and_then(|i| by_object_index.get(&i.0).copied());
+            Some(Symbol {
+                name: name.to_string(),
+                address: s.address(),
+                size: s.size(),
+                section,
+            })
         })
         .collect();
-    symbols.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| b.size.cmp(&a.size)).then_with(|| a.name.cmp(&b.name)));
+    symbols.sort_by(|a, b| {
+        a.address
+            .cmp(&b.address)
+            .then_with(|| b.size.cmp(&a.size))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     symbols.dedup_by(|b, a| a.address == b.address);
     // Mach-O and stripped PE symbols carry no size: extend each to the next one.
     for i in 0..symbols.len() {
@@ -134,7 +192,15 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         }
     }
 
-    Ok(Binary { data, format, arch: go_arch(file.architecture()).to_string(), is_64, little_endian, sections: all, symbols })
+    Ok(Binary {
+        data,
+        format,
+        arch: go_arch(file.architecture()).to_string(),
+        is_64,
+        little_endian,
+        sections: all,
+        symbols,
+    })
 }
 
 /// Name the format from the magic, so a malformed ELF is told apart from a text file.
@@ -168,12 +234,20 @@ fn section_header_table(file: &object::File<'_>, len: u64) -> Option<Range<u64>>
         object::File::Elf64(f) => {
             let h = f.elf_header();
             let e = f.endian();
-            (h.e_shoff(e), u64::from(h.e_shnum(e)), u64::from(h.e_shentsize(e)))
+            (
+                h.e_shoff(e),
+                u64::from(h.e_shnum(e)),
+                u64::from(h.e_shentsize(e)),
+            )
         }
         object::File::Elf32(f) => {
             let h = f.elf_header();
             let e = f.endian();
-            (u64::from(h.e_shoff(e)), u64::from(h.e_shnum(e)), u64::from(h.e_shentsize(e)))
+            (
+                u64::from(h.e_shoff(e)),
+                u64::from(h.e_shnum(e)),
+                u64::from(h.e_shentsize(e)),
+            )
         }
         _ => return None,
     };
@@ -195,7 +269,9 @@ fn split_gap(
         if start >= end {
             return;
         }
-        if let Some((name, _)) = segments.iter().find(|(n, r)| r.start <= start && end <= r.end && r.start > 0 && n.starts_with("__LINKEDIT")) {
+        if let Some((name, _)) = segments.iter().find(|(n, r)| {
+            r.start <= start && end <= r.end && r.start > 0 && n.starts_with("__LINKEDIT")
+        }) {
             out.push((start..end, format!("[{name}]"), SectionKind::Segment));
         } else if prev.is_none() && start == 0 {
             out.push((start..end, "(header)".into(), SectionKind::Header));
@@ -207,7 +283,11 @@ fn split_gap(
     match shdrs {
         Some(sh) if sh.start < to && sh.end > from => {
             cut(from, sh.start.max(from), &mut out);
-            out.push((sh.start.max(from)..sh.end.min(to), "(section headers)".into(), SectionKind::Gap));
+            out.push((
+                sh.start.max(from)..sh.end.min(to),
+                "(section headers)".into(),
+                SectionKind::Gap,
+            ));
             cut(sh.end.min(to), to, &mut out);
         }
         _ => cut(from, to, &mut out),

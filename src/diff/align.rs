@@ -48,7 +48,11 @@ pub fn align(a: &[u8], b: &[u8]) -> Vec<Hunk> {
 /// (a quarter or more of the bytes differ).
 fn positional_is_good(a: &[u8], b: &[u8]) -> bool {
     let sample = a.len().min(1 << 16);
-    let differing = a[..sample].iter().zip(&b[..sample]).filter(|(x, y)| x != y).count();
+    let differing = a[..sample]
+        .iter()
+        .zip(&b[..sample])
+        .filter(|(x, y)| x != y)
+        .count();
     differing * 4 < sample.max(1)
 }
 
@@ -95,7 +99,12 @@ fn positional(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Vec<Hunk>) {
         while i < n && a[i] != b[i] {
             i += 1;
         }
-        push(out, HunkKind::Changed, oa + start as u64..oa + i as u64, ob + start as u64..ob + i as u64);
+        push(
+            out,
+            HunkKind::Changed,
+            oa + start as u64..oa + i as u64,
+            ob + start as u64..ob + i as u64,
+        );
     }
 }
 
@@ -121,7 +130,11 @@ fn gap(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Vec<Hunk>) 
     } else {
         let p = common_prefix(a, b);
         let s = common_suffix(&a[p..], &b[p..]);
-        block(oa + p as u64..oa + (a.len() - s) as u64, ob + p as u64..ob + (b.len() - s) as u64, out);
+        block(
+            oa + p as u64..oa + (a.len() - s) as u64,
+            ob + p as u64..ob + (b.len() - s) as u64,
+            out,
+        );
     }
 }
 
@@ -252,13 +265,27 @@ fn anchored(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Vec<Hu
             sa -= 1;
             sb -= 1;
         }
-        gap(&a[ea..sa], &b[eb..sb], oa + ea as u64, ob + eb as u64, level, out);
+        gap(
+            &a[ea..sa],
+            &b[eb..sb],
+            oa + ea as u64,
+            ob + eb as u64,
+            level,
+            out,
+        );
         // Extend forwards.
         let run = common_prefix(&a[pa..], &b[pb..]);
         ea = pa + run;
         eb = pb + run;
     }
-    gap(&a[ea..], &b[eb..], oa + ea as u64, ob + eb as u64, level, out);
+    gap(
+        &a[ea..],
+        &b[eb..],
+        oa + ea as u64,
+        ob + eb as u64,
+        level,
+        out,
+    );
 }
 
 /// The longest chain of pairs increasing in both coordinates (input sorted by the second).
@@ -310,10 +337,20 @@ mod tests {
         let mut ib = 0u64;
         let mut differing = 0;
         for h in &hunks {
-            assert!(h.lhs.start >= ia && h.rhs.start >= ib, "hunks out of order: {hunks:?}");
+            assert!(
+                h.lhs.start >= ia && h.rhs.start >= ib,
+                "hunks out of order: {hunks:?}"
+            );
             // Equal stretch before the hunk has the same length on both sides.
-            assert_eq!(h.lhs.start - ia, h.rhs.start - ib, "misaligned before {h:?}");
-            assert_eq!(&a[ia as usize..h.lhs.start as usize], &b[ib as usize..h.rhs.start as usize]);
+            assert_eq!(
+                h.lhs.start - ia,
+                h.rhs.start - ib,
+                "misaligned before {h:?}"
+            );
+            assert_eq!(
+                &a[ia as usize..h.lhs.start as usize],
+                &b[ib as usize..h.rhs.start as usize]
+            );
             differing += h.differing_bytes();
             ia = h.lhs.end;
             ib = h.rhs.end;
@@ -342,7 +379,10 @@ mod tests {
         b.splice(600_000..600_000, b"/deeper".iter().copied());
         check(&a, &b, 27);
         let hunks = align(&a, &b);
-        assert!(hunks.iter().all(|h| h.kind == HunkKind::Inserted), "{hunks:?}");
+        assert!(
+            hunks.iter().all(|h| h.kind == HunkKind::Inserted),
+            "{hunks:?}"
+        );
     }
 
     #[test]

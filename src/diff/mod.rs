@@ -114,7 +114,12 @@ impl Diff {
 /// Compare two binaries section by section.
 pub fn diff(lhs: &Binary<'_>, rhs: &Binary<'_>) -> Diff {
     let identical = lhs.data == rhs.data;
-    let rhs_by_name: HashMap<&str, usize> = rhs.sections.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    let rhs_by_name: HashMap<&str, usize> = rhs
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
     let mut jobs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let mut matched = vec![false; rhs.sections.len()];
     for (i, s) in lhs.sections.iter().enumerate() {
@@ -124,29 +129,77 @@ pub fn diff(lhs: &Binary<'_>, rhs: &Binary<'_>) -> Diff {
         }
         jobs.push((Some(i), j));
     }
-    jobs.extend(matched.iter().enumerate().filter(|(_, m)| !**m).map(|(j, _)| (None, Some(j))));
+    jobs.extend(
+        matched
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !**m)
+            .map(|(j, _)| (None, Some(j))),
+    );
 
     let pairs = if identical {
-        jobs.iter().map(|&(l, r)| same_pair(lhs, rhs, l, r)).collect()
+        jobs.iter()
+            .map(|&(l, r)| same_pair(lhs, rhs, l, r))
+            .collect()
     } else {
         parallel_map(&jobs, |&(l, r)| compare(lhs, rhs, l, r))
     };
     Diff { identical, pairs }
 }
 
-fn same_pair(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize>) -> SectionPair {
+fn same_pair(
+    lhs: &Binary<'_>,
+    rhs: &Binary<'_>,
+    l: Option<usize>,
+    r: Option<usize>,
+) -> SectionPair {
     let (name, lhs_size, rhs_size) = sizes(lhs, rhs, l, r);
-    SectionPair { name, lhs: l, rhs: r, status: Status::Same, lhs_size, rhs_size, compared: Compared::Raw, hunks: vec![], differing_bytes: 0, warning: None }
+    SectionPair {
+        name,
+        lhs: l,
+        rhs: r,
+        status: Status::Same,
+        lhs_size,
+        rhs_size,
+        compared: Compared::Raw,
+        hunks: vec![],
+        differing_bytes: 0,
+        warning: None,
+    }
 }
 
-fn sizes(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize>) -> (String, u64, u64) {
-    let name = l.map(|i| &lhs.sections[i].name).or(r.map(|j| &rhs.sections[j].name)).cloned().unwrap_or_default();
-    (name, l.map_or(0, |i| lhs.sections[i].content_size()), r.map_or(0, |j| rhs.sections[j].content_size()))
+fn sizes(
+    lhs: &Binary<'_>,
+    rhs: &Binary<'_>,
+    l: Option<usize>,
+    r: Option<usize>,
+) -> (String, u64, u64) {
+    let name = l
+        .map(|i| &lhs.sections[i].name)
+        .or(r.map(|j| &rhs.sections[j].name))
+        .cloned()
+        .unwrap_or_default();
+    (
+        name,
+        l.map_or(0, |i| lhs.sections[i].content_size()),
+        r.map_or(0, |j| rhs.sections[j].content_size()),
+    )
 }
 
 fn compare(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize>) -> SectionPair {
     let (name, lhs_size, rhs_size) = sizes(lhs, rhs, l, r);
-    let mut pair = SectionPair { name, lhs: l, rhs: r, status: Status::Same, lhs_size, rhs_size, compared: Compared::Raw, hunks: vec![], differing_bytes: 0, warning: None };
+    let mut pair = SectionPair {
+        name,
+        lhs: l,
+        rhs: r,
+        status: Status::Same,
+        lhs_size,
+        rhs_size,
+        compared: Compared::Raw,
+        hunks: vec![],
+        differing_bytes: 0,
+        warning: None,
+    };
     let (i, j) = match (l, r) {
         (Some(i), Some(j)) => (i, j),
         (Some(_), None) => {
@@ -164,7 +217,8 @@ fn compare(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize
     if ra.len() == rb.len() && Sha256::digest(ra) == Sha256::digest(rb) {
         return pair;
     }
-    let both_compressed = lhs.sections[i].compression.is_some() && rhs.sections[j].compression.is_some();
+    let both_compressed =
+        lhs.sections[i].compression.is_some() && rhs.sections[j].compression.is_some();
     let hunks = if both_compressed {
         match (lhs.contents(i), rhs.contents(j)) {
             (Ok(a), Ok(b)) => {
@@ -172,7 +226,11 @@ fn compare(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize
                 align::align(&a, &b)
             }
             (a, b) => {
-                let err = a.err().or(b.err()).map(|e| e.to_string()).unwrap_or_default();
+                let err = a
+                    .err()
+                    .or(b.err())
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
                 pair.warning = Some(format!("{err}; compared as stored"));
                 pair.lhs_size = ra.len() as u64;
                 pair.rhs_size = rb.len() as u64;
@@ -197,12 +255,15 @@ fn compare(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize
 
 /// Map over `items` on up to the machine's cores, keeping order.
 fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if threads <= 1 || items.len() < 2 {
         return items.iter().map(&f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<U>>> = items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let results: Vec<std::sync::Mutex<Option<U>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
@@ -213,5 +274,12 @@ fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Ve
             });
         }
     });
-    results.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()).expect("every item was mapped")).collect()
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was mapped")
+        })
+        .collect()
 }

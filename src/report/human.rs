@@ -76,7 +76,13 @@ pub fn render(r: &Report, color: bool) -> String {
     let s = &r.summary;
     match r.verdict {
         Verdict::Reproducible => {
-            let _ = writeln!(o, "{} the two binaries are byte-identical ({}, sha256 {})", st.green("reproducible:"), size(r.lhs.size), r.lhs.sha256);
+            let _ = writeln!(
+                o,
+                "{} the two binaries are byte-identical ({}, sha256 {})",
+                st.green("reproducible:"),
+                size(r.lhs.size),
+                r.lhs.sha256
+            );
         }
         Verdict::Differs => {
             let roots: Vec<&Finding> = r.roots().collect();
@@ -95,21 +101,63 @@ pub fn render(r: &Report, color: bool) -> String {
             }
         }
     }
-    let _ = writeln!(o, "  lhs  {}  {}  {} {}  sha256 {}", escape(&r.lhs.path), size(r.lhs.size), r.lhs.format.name(), r.lhs.arch, r.lhs.sha256);
-    let _ = writeln!(o, "  rhs  {}  {}  {} {}  sha256 {}", escape(&r.rhs.path), size(r.rhs.size), r.rhs.format.name(), r.rhs.arch, r.rhs.sha256);
+    let _ = writeln!(
+        o,
+        "  lhs  {}  {}  {} {}  sha256 {}",
+        escape(&r.lhs.path),
+        size(r.lhs.size),
+        r.lhs.format.name(),
+        r.lhs.arch,
+        r.lhs.sha256
+    );
+    let _ = writeln!(
+        o,
+        "  rhs  {}  {}  {} {}  sha256 {}",
+        escape(&r.rhs.path),
+        size(r.rhs.size),
+        r.rhs.format.name(),
+        r.rhs.arch,
+        r.rhs.sha256
+    );
     if let Some(t) = &r.toolchain {
-        let _ = writeln!(o, "  toolchain {} ({})", t.version, if t.pinned { format!("pinned by {}", t.source) } else { "not pinned".into() });
+        let _ = writeln!(
+            o,
+            "  toolchain {} ({})",
+            t.version,
+            if t.pinned {
+                format!("pinned by {}", t.source)
+            } else {
+                "not pinned".into()
+            }
+        );
     }
     for b in &r.builds {
-        let _ = writeln!(o, "  {} build {:.1}s: {}", b.side.name(), b.duration.as_secs_f64(), escape(&b.command.join(" ")));
+        let _ = writeln!(
+            o,
+            "  {} build {:.1}s: {}",
+            b.side.name(),
+            b.duration.as_secs_f64(),
+            escape(&b.command.join(" "))
+        );
     }
 
     if r.verdict == Verdict::Differs {
         let roots: Vec<&Finding> = r.roots().collect();
         let _ = writeln!(o, "\n{}", st.bold("Root causes"));
         for f in &roots {
-            let shifted: u64 = r.findings.iter().filter(|g| g.root == Some(f.id)).map(|g| g.bytes).sum();
-            let _ = writeln!(o, "  [{}] {} {}", f.id, st.bold(f.cause.code()), escape(&f.title));
+            let shifted: u64 = r
+                .findings
+                .iter()
+                .filter(|g| g.root == Some(f.id))
+                .map(|g| g.bytes)
+                .sum();
+            let _ = writeln!(
+                o,
+                "  [{}] {} {}",
+                f.id,
+                st.bold(f.cause.code()),
+                escape(&f.title)
+            );
             let mut line = format!("      {} in {}", size(f.bytes), escape(&f.section));
             if shifted > 0 {
                 let _ = write!(line, "; {} more shifted by it", size(shifted));
@@ -123,22 +171,47 @@ pub fn render(r: &Report, color: bool) -> String {
         let mut causes: Vec<(&String, &u64)> = s.by_cause.iter().collect();
         causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (cause, bytes) in causes {
-            let pct = if s.differing_bytes == 0 { 0.0 } else { *bytes as f64 * 100.0 / s.differing_bytes as f64 };
+            let pct = if s.differing_bytes == 0 {
+                0.0
+            } else {
+                *bytes as f64 * 100.0 / s.differing_bytes as f64
+            };
             let _ = writeln!(o, "  {cause:<14} {:>10}  {pct:5.1}%", size(*bytes));
         }
     }
 
     let _ = writeln!(o, "\n{}", st.bold("Sections"));
-    let width = r.sections.iter().map(|x| escape(&x.name).chars().count()).max().unwrap_or(8).clamp(8, 40);
-    let _ = writeln!(o, "  {:<width$}  {:<8}  {:>10}  {:>10}  {:>10}", "name", "status", "lhs", "rhs", "differing");
-    let same = r.sections.iter().filter(|x| x.status == Status::Same).count();
-    for x in r.sections.iter().filter(|x| x.status != Status::Same || r.verdict == Verdict::Reproducible && r.sections.len() <= 60) {
+    let width = r
+        .sections
+        .iter()
+        .map(|x| escape(&x.name).chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 40);
+    let _ = writeln!(
+        o,
+        "  {:<width$}  {:<8}  {:>10}  {:>10}  {:>10}",
+        "name", "status", "lhs", "rhs", "differing"
+    );
+    let same = r
+        .sections
+        .iter()
+        .filter(|x| x.status == Status::Same)
+        .count();
+    for x in r.sections.iter().filter(|x| {
+        x.status != Status::Same || r.verdict == Verdict::Reproducible && r.sections.len() <= 60
+    }) {
         let status = match x.status {
             Status::Same => st.dim("same"),
             Status::Differs => st.red("differs"),
             other => st.red(other.name()),
         };
-        let pad = 8 + status.len() - status.chars().filter(|c| !c.is_control()).count().min(status.len());
+        let pad = 8 + status.len()
+            - status
+                .chars()
+                .filter(|c| !c.is_control())
+                .count()
+                .min(status.len());
         let _ = writeln!(
             o,
             "  {:<width$}  {:<pad$}  {:>10}  {:>10}  {:>10}",
@@ -146,7 +219,11 @@ pub fn render(r: &Report, color: bool) -> String {
             status,
             size(x.lhs_size),
             size(x.rhs_size),
-            if x.differing_bytes > 0 { size(x.differing_bytes) } else { "-".into() }
+            if x.differing_bytes > 0 {
+                size(x.differing_bytes)
+            } else {
+                "-".into()
+            }
         );
         if let Some(w) = &x.warning {
             let _ = writeln!(o, "  {:<width$}  note: {}", "", escape(w));
@@ -159,11 +236,31 @@ pub fn render(r: &Report, color: bool) -> String {
     if r.verdict == Verdict::Differs {
         let _ = writeln!(o, "\n{}", st.bold("Findings"));
         for f in r.findings.iter().take(MAX_FINDINGS) {
-            let root = f.root.map(|id| format!(" (follows from [{id}])")).unwrap_or_default();
-            let _ = writeln!(o, "  [{}] {}{}: {}", f.id, f.cause.code(), root, escape(&f.title));
-            let _ = writeln!(o, "      {} in {} range{} of {}", size(f.bytes), f.ranges, if f.ranges == 1 { "" } else { "s" }, escape(&f.section));
+            let root = f
+                .root
+                .map(|id| format!(" (follows from [{id}])"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  [{}] {}{}: {}",
+                f.id,
+                f.cause.code(),
+                root,
+                escape(&f.title)
+            );
+            let _ = writeln!(
+                o,
+                "      {} in {} range{} of {}",
+                size(f.bytes),
+                f.ranges,
+                if f.ranges == 1 { "" } else { "s" },
+                escape(&f.section)
+            );
             if let Some(loc) = f.locations.first() {
-                let mut l = format!("      at lhs+{:#x} rhs+{:#x}", loc.lhs_offset, loc.rhs_offset);
+                let mut l = format!(
+                    "      at lhs+{:#x} rhs+{:#x}",
+                    loc.lhs_offset, loc.rhs_offset
+                );
                 if let Some(sym) = &loc.symbol {
                     let _ = write!(l, " in {}", escape(sym));
                 }
@@ -178,7 +275,11 @@ pub fn render(r: &Report, color: bool) -> String {
             }
         }
         if r.findings.len() > MAX_FINDINGS {
-            let _ = writeln!(o, "  ... {} more findings (see --format json)", r.findings.len() - MAX_FINDINGS);
+            let _ = writeln!(
+                o,
+                "  ... {} more findings (see --format json)",
+                r.findings.len() - MAX_FINDINGS
+            );
         }
     }
     for n in &r.notes {

@@ -51,10 +51,20 @@ pub fn render(path: &str, bin: &Binary<'_>, format: OutputFormat) -> String {
             uncompressed_size: s.compression.as_ref().map(|c| c.uncompressed_size),
         })
         .collect();
-    let inspection = Inspection { schema_version: super::SCHEMA_VERSION, path, size: bin.data.len() as u64, sha256: crate::binary::sha256_hex(bin.data), format: bin.format, arch: &bin.arch, sections, go: &info };
+    let inspection = Inspection {
+        schema_version: super::SCHEMA_VERSION,
+        path,
+        size: bin.data.len() as u64,
+        sha256: crate::binary::sha256_hex(bin.data),
+        format: bin.format,
+        arch: &bin.arch,
+        sections,
+        go: &info,
+    };
     match format {
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&inspection).expect("an inspection always serialises");
+            let mut s =
+                serde_json::to_string_pretty(&inspection).expect("an inspection always serialises");
             s.push('\n');
             s
         }
@@ -64,7 +74,15 @@ pub fn render(path: &str, bin: &Binary<'_>, format: OutputFormat) -> String {
 
 fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{}: {} {} executable, {}, sha256 {}", escape(x.path), x.format.name(), x.arch, size(x.size), x.sha256);
+    let _ = writeln!(
+        o,
+        "{}: {} {} executable, {}, sha256 {}",
+        escape(x.path),
+        x.format.name(),
+        x.arch,
+        size(x.size),
+        x.sha256
+    );
     let g = x.go;
     match &g.buildinfo {
         Some(b) => {
@@ -74,15 +92,30 @@ fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
                     let _ = writeln!(o, "main package {}", escape(p));
                 }
                 if let Some(main) = m.main_module() {
-                    let _ = writeln!(o, "main module  {} {}", escape(&main.path), escape(&main.version));
+                    let _ = writeln!(
+                        o,
+                        "main module  {} {}",
+                        escape(&main.path),
+                        escape(&main.version)
+                    );
                 }
                 for line in &m.lines {
                     match &line.entry {
                         go::ModInfoEntry::Dep(d) => {
-                            let _ = writeln!(o, "dependency   {} {}", escape(&d.path), escape(&d.version));
+                            let _ = writeln!(
+                                o,
+                                "dependency   {} {}",
+                                escape(&d.path),
+                                escape(&d.version)
+                            );
                         }
                         go::ModInfoEntry::Replace(d) => {
-                            let _ = writeln!(o, "  replaced by {} {}", escape(&d.path), escape(&d.version));
+                            let _ = writeln!(
+                                o,
+                                "  replaced by {} {}",
+                                escape(&d.path),
+                                escape(&d.version)
+                            );
                         }
                         go::ModInfoEntry::Build { key, value } => {
                             let _ = writeln!(o, "setting      {}={}", escape(key), escape(value));
@@ -111,13 +144,27 @@ fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
         let _ = writeln!(o, "LC_UUID      {}", u.uuid);
     }
     if let Some(p) = &g.pclntab {
-        let _ = writeln!(o, "\npclntab: {} functions, {} files (magic {:#x}, {})", p.nfunc, p.nfiles, p.magic, p.go_versions);
-        let absolute: Vec<&str> = p.files.iter().map(|f| f.name.as_str()).filter(|f| f.starts_with('/') || f.get(1..3) == Some(":\\")).collect();
+        let _ = writeln!(
+            o,
+            "\npclntab: {} functions, {} files (magic {:#x}, {})",
+            p.nfunc, p.nfiles, p.magic, p.go_versions
+        );
+        let absolute: Vec<&str> = p
+            .files
+            .iter()
+            .map(|f| f.name.as_str())
+            .filter(|f| f.starts_with('/') || f.get(1..3) == Some(":\\"))
+            .collect();
         if absolute.is_empty() {
             let _ = writeln!(o, "  no absolute paths embedded (built with -trimpath)");
         } else {
             let _ = writeln!(o, "  {} absolute paths embedded, e.g.:", absolute.len());
-            for f in absolute.iter().filter(|f| !f.contains("/go/src/") && !f.contains("/pkg/mod/")).chain(absolute.iter()).take(MAX_FILES.min(absolute.len()).min(8)) {
+            for f in absolute
+                .iter()
+                .filter(|f| !f.contains("/go/src/") && !f.contains("/pkg/mod/"))
+                .chain(absolute.iter())
+                .take(MAX_FILES.min(absolute.len()).min(8))
+            {
                 let _ = writeln!(o, "    {}", escape(f));
             }
         }
@@ -130,13 +177,27 @@ fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
             let _ = writeln!(o, "  {}  {}", escape(name), escape(producer));
         }
         if d.units.len() > MAX_FILES {
-            let _ = writeln!(o, "  ... {} more (see --format json)", d.units.len() - MAX_FILES);
+            let _ = writeln!(
+                o,
+                "  ... {} more (see --format json)",
+                d.units.len() - MAX_FILES
+            );
         }
     }
     let _ = writeln!(o, "\nsections:");
     for s in &bin.sections {
-        let c = s.compression.as_ref().map(|c| format!(" (compressed, {} inflated)", size(c.uncompressed_size))).unwrap_or_default();
-        let _ = writeln!(o, "  {:<28} {:>#10x} {:>10}{c}", escape(&s.name), s.file_range.start, size(s.file_size()));
+        let c = s
+            .compression
+            .as_ref()
+            .map(|c| format!(" (compressed, {} inflated)", size(c.uncompressed_size)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  {:<28} {:>#10x} {:>10}{c}",
+            escape(&s.name),
+            s.file_range.start,
+            size(s.file_size())
+        );
     }
     for w in &g.warnings {
         let _ = writeln!(o, "warning: {}", escape(w));

@@ -9,9 +9,9 @@
 pub mod attest;
 pub mod html;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod markdown;
-pub mod inspect;
 pub mod progress;
 
 use std::collections::BTreeMap;
@@ -127,8 +127,18 @@ pub struct Context {
 }
 
 impl Report {
-    pub fn new(lhs: Artifact, rhs: Artifact, diff: &Diff, attribution: Attribution, context: Context) -> Report {
-        let verdict = if lhs.sha256 == rhs.sha256 && lhs.size == rhs.size { Verdict::Reproducible } else { Verdict::Differs };
+    pub fn new(
+        lhs: Artifact,
+        rhs: Artifact,
+        diff: &Diff,
+        attribution: Attribution,
+        context: Context,
+    ) -> Report {
+        let verdict = if lhs.sha256 == rhs.sha256 && lhs.size == rhs.size {
+            Verdict::Reproducible
+        } else {
+            Verdict::Differs
+        };
         let sections: Vec<SectionRow> = diff
             .pairs
             .iter()
@@ -155,7 +165,10 @@ impl Report {
         let allowed = verdict == Verdict::Differs
             && !context.allowances.is_empty()
             && attribution.findings.iter().all(|f| {
-                let root_cause = f.root.and_then(|r| attribution.findings.iter().find(|g| g.id == r)).map_or(f.cause, |g| g.cause);
+                let root_cause = f
+                    .root
+                    .and_then(|r| attribution.findings.iter().find(|g| g.id == r))
+                    .map_or(f.cause, |g| g.cause);
                 context.allowances.contains(&root_cause)
             });
         let exit_code = match verdict {
@@ -166,7 +179,10 @@ impl Report {
         let mut notes = context.notes;
         if allowed {
             let list: Vec<&str> = context.allowances.iter().map(|c| c.code()).collect();
-            notes.push(format!("every differing byte's root cause is allowed ({}): gate passes", list.join(", ")));
+            notes.push(format!(
+                "every differing byte's root cause is allowed ({}): gate passes",
+                list.join(", ")
+            ));
         }
         Report {
             schema_version: SCHEMA_VERSION,

@@ -16,7 +16,10 @@ impl Spinner {
     /// A spinner that draws only when `enabled` (stderr is a terminal and not --quiet).
     pub fn new(enabled: bool) -> Spinner {
         let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Spinner { multi, bars: std::sync::Mutex::new(Vec::new()) }
+        Spinner {
+            multi,
+            bars: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
     /// Remove the spinner lines before the report is printed.
@@ -31,11 +34,17 @@ impl Progress for Spinner {
     fn started(&self, side: Side, command: &str) {
         let Some(m) = &self.multi else { return };
         let bar = m.add(ProgressBar::new_spinner());
-        bar.set_style(ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         bar.set_prefix(format!("building {}", side.name()));
         bar.set_message(super::human::escape(command));
         bar.enable_steady_tick(Duration::from_millis(120));
-        self.bars.lock().unwrap_or_else(|e| e.into_inner()).push((side, bar));
+        self.bars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((side, bar));
     }
 
     fn finished(&self, side: Side, duration: Duration) {
