@@ -50,6 +50,16 @@ pub fn interrupted() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
+/// Called where a build noticed the interrupt (its process was killed): gives
+/// the installed handler time to finish the cleanup and exit the process with
+/// its message, instead of racing it with an error of our own. Returns at once
+/// when no handler of ours is installed (a caller with its own signal handling).
+pub(crate) fn let_the_handler_finish() {
+    if interrupted() && matches!(INSTALLED.get(), Some(Ok(()))) {
+        std::thread::sleep(std::time::Duration::from_secs(10));
+    }
+}
+
 /// Ends every registered build and removes every registered temp root.
 ///
 /// What the signal handler does before exiting; public so that a caller with

@@ -241,6 +241,15 @@ impl Plan {
             Some(d) => {
                 let abs = std::path::absolute(d)
                     .map_err(|e| io_error(format!("cannot resolve {}", d.display()), e))?;
+                // Checked before creating it (lexically) and after (resolved).
+                let given = std::path::absolute(&req.source_dir).unwrap_or_else(|_| source.clone());
+                let inside = |p: &Path| p.starts_with(&source) || p.starts_with(&given);
+                if inside(&abs) {
+                    return usage(format!(
+                        "--cache-dir {}: must be outside the source dir, which twinbuild never writes to",
+                        d.display()
+                    ));
+                }
                 std::fs::create_dir_all(&abs)
                     .map_err(|e| io_error(format!("cannot create {}", abs.display()), e))?;
                 let abs = std::fs::canonicalize(&abs)
@@ -254,6 +263,15 @@ impl Plan {
                 Some(abs)
             }
         };
+        if let Some(d) = &cache_dir {
+            if d.starts_with(&source) {
+                // Reached only through a symlink; the dirs were created, but empty.
+                return usage(format!(
+                    "--cache-dir {}: must be outside the source dir, which twinbuild never writes to",
+                    d.display()
+                ));
+            }
+        }
         Ok(Plan {
             source,
             go_mod,
@@ -289,6 +307,13 @@ impl GoBuilder {
             .ok_or_else(|| BuildError::Usage("no workspace".into()))?;
         let root = std::fs::canonicalize(root_tmp)
             .map_err(|e| io_error(format!("cannot resolve {}", root_tmp.display()), e))?;
+
+        if root.starts_with(&plan.source) {
+            return Err(BuildError::Usage(format!(
+                "the temp dir {} is inside the source dir; set TMPDIR to a directory outside it",
+                root.display()
+            )));
+        }
 
         // What the user's go says, in the user's environment.
         let user = toolchain::query_user_go(go, &self.user_env, &root, req.timeout)?;
@@ -924,6 +949,10 @@ mod tests {
         r.side_env
             .insert(Side::Lhs, vec![("A=B".into(), "c".into())]);
         assert!(usage(r).contains("--lhs-env"));
+
+        let mut r = base();
+        r.cache_dir = Some(tmp.path().join(".cache"));
+        assert!(usage(r).contains("outside the source dir"));
 
         let no_mod = tempfile::tempdir().unwrap();
         let mut r = request();

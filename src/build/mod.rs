@@ -166,6 +166,17 @@ pub struct Hint {
     pub rhs: String,
 }
 
+impl Hint {
+    /// The string to name in a message: the lhs one, or the rhs one when the lhs has none.
+    pub fn value(&self) -> &str {
+        if self.lhs.is_empty() {
+            &self.rhs
+        } else {
+            &self.lhs
+        }
+    }
+}
+
 /// The strings that differ between the two builds, for `attribute`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VariationHints {

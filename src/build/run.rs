@@ -146,6 +146,8 @@ pub(crate) fn run(spawn: &Spawn<'_>, timeout: Duration) -> io::Result<Finished> 
     // A grandchild that left the group may still hold the pipe: do not wait for it forever.
     let _ = done_rx.recv_timeout(READER_GRACE);
     let output = tail.lock().unwrap_or_else(|e| e.into_inner()).text();
+    // Killed by the Ctrl-C handler: let it finish and exit with its message.
+    cleanup::let_the_handler_finish();
     Ok(Finished {
         exit,
         output,
