@@ -134,7 +134,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     pub rhs_env: Vec<String>,
     /// Make the lhs workdir a git checkout of the tree and leave the rhs a plain copy (shows VCS stamping).
-    #[arg(long)]
+    #[arg(long, visible_alias = "vcs-one-side")]
     pub git_lhs: bool,
     #[command(flatten)]
     pub output: OutputArgs,
