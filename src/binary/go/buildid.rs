@@ -348,7 +348,8 @@ fn note_segments(bin: &Binary) -> Vec<std::ops::Range<u64>> {
     };
     let mut out = Vec::new();
     for i in 0..num {
-        let Some(at) = i.checked_mul(entsize).and_then(|o| o.checked_add(phoff)) else {
+        let at = i.checked_mul(entsize).and_then(|o| o.checked_add(phoff));
+        let Some(at) = at.filter(|&a| a < bin.data.len() as u64) else {
             break;
         };
         let Some(p_type) = b.u32(at) else { break };

@@ -40,6 +40,8 @@ const FLAG_INLINE_STRINGS: u8 = 2;
 const MAX_VERSION_LEN: u64 = 1024;
 /// Longest modinfo accepted (real ones are a few KiB, big programs ~100 KiB).
 const MAX_MODINFO_LEN: u64 = 16 << 20;
+/// Start sentinels tried per section when looking for the modinfo copy.
+const MAX_COPY_CANDIDATES: usize = 64;
 /// Lines of modinfo parsed before stopping.
 const MAX_LINES: usize = 100_000;
 /// `cmd/go/internal/modload.infoStart` and `infoEnd`, the modinfo framing.
@@ -297,8 +299,18 @@ fn find_copy(bin: &Binary, framed: &[u8]) -> Option<Span> {
         let Ok(contents) = bin.contents(i) else {
             continue;
         };
-        if let Some(at) = find_bytes(&contents, framed, 0) {
-            return Some(Span::new(i, at as u64..(at + framed.len()) as u64));
+        // Try each occurrence of the start sentinel (real binaries have one
+        // or two), a bounded number of times: hostile data full of
+        // near-copies must not make this quadratic.
+        let mut from = 0;
+        for _ in 0..MAX_COPY_CANDIDATES {
+            let Some(at) = find_bytes(&contents, &INFO_START, from) else {
+                break;
+            };
+            if contents.get(at..at + framed.len()) == Some(framed) {
+                return Some(Span::new(i, at as u64..(at + framed.len()) as u64));
+            }
+            from = at + 1;
         }
     }
     None

@@ -574,6 +574,19 @@ mod tests {
             .collect();
         let (units, _) = run(&info_bytes, &garbage);
         assert!(units < good);
+        // Random bytes overwritten, many times over.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..100 {
+            let mut bad = info_bytes.clone();
+            for _ in 0..4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % bad.len() as u64) as usize;
+                bad[at] = (seed >> 32) as u8;
+            }
+            let _ = run(&bad, &abbrev_bytes);
+        }
         // A unit length pointing past the end.
         info_bytes[0..4].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
         let (units, _) = run(&info_bytes, &abbrev_bytes);

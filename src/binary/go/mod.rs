@@ -301,4 +301,67 @@ mod tests {
             }
         }
     }
+
+    /// A small deterministic generator for the mutation test (xorshift64).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    #[test]
+    fn mutated_go_structures_never_panic() {
+        // Overwrite random bytes of the structures the readers decode (the
+        // pclntab header and tables, the buildinfo blob, the build ID note
+        // or text header, the Mach-O load commands), then read again: the
+        // readers must return, with or without warnings, and never panic.
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for target in ["linux-amd64", "windows-amd64", "darwin-arm64"] {
+            let data = fixtures::load(target, "plain-a");
+            let regions: Vec<std::ops::Range<usize>> = {
+                let bin = Binary::parse(&data).unwrap();
+                let info = read_without_dwarf(&bin);
+                let file = |span: &Span| {
+                    let base = bin.sections[span.section].file_range.start as usize;
+                    base + span.range.start as usize..base + span.range.end as usize
+                };
+                let tab = info.pclntab.as_ref().unwrap();
+                let mut r: Vec<_> = tab.tables.iter().map(|t| file(&t.span)).collect();
+                r.push(file(&info.buildinfo.as_ref().unwrap().span));
+                r.push(file(&info.build_id.as_ref().unwrap().container));
+                if bin.format == crate::binary::Format::MachO {
+                    r.push(32..bin.sections[0].file_range.end as usize);
+                }
+                r
+            };
+            for _ in 0..100 {
+                let mut bad = data.clone();
+                let region = &regions[rng.below(regions.len())];
+                // Mostly near the start of a region, where headers and counts are.
+                let span = if rng.below(2) == 0 {
+                    80.min(region.len())
+                } else {
+                    region.len()
+                };
+                for _ in 0..1 + rng.below(8) {
+                    let at = region.start + rng.below(span);
+                    bad[at] = match rng.below(3) {
+                        0 => 0xff,
+                        1 => 0,
+                        _ => rng.next() as u8,
+                    };
+                }
+                if let Ok(bin) = Binary::parse(&bad) {
+                    let _ = read_without_dwarf(&bin);
+                }
+            }
+        }
+    }
 }

@@ -39,6 +39,8 @@ pub const MAGIC_GO118: u32 = 0xffff_fff0;
 pub const MAGIC_GO120: u32 = 0xffff_fff1;
 const MAGIC_GO116: u32 = 0xffff_fffa;
 const MAGIC_GO12: u32 = 0xffff_fffb;
+/// Candidate headers decoded per section when scanning for the pclntab.
+const MAX_SCAN_CANDIDATES: usize = 64;
 /// Entries read from any one table before stopping (Go binaries have tens of thousands).
 const MAX_ENTRIES: u64 = 4_000_000;
 
@@ -206,13 +208,15 @@ fn scan(bin: &Binary) -> Option<(usize, u64, u64)> {
         }
         let data = bin.raw(i);
         let mut at = 0usize;
-        while at + 8 <= data.len() {
+        let mut tried = 0;
+        while at + 8 <= data.len() && tried < MAX_SCAN_CANDIDATES {
             let h = &data[at..at + 8];
             let le = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
             let be = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
             let magic_ok = [le, be]
                 .iter()
                 .any(|m| *m == MAGIC_GO118 || *m == MAGIC_GO120);
+            tried += usize::from(magic_ok);
             if magic_ok
                 && h[4] == 0
                 && h[5] == 0
