@@ -34,8 +34,8 @@ use super::Binary;
 
 pub use buildid::{BuildIdPart, BuildIdSource, GnuBuildId, GoBuildId, MachUuid, PartRole};
 pub use buildinfo::{BuildInfo, ModInfo, ModInfoEntry, ModInfoLine, Module};
-pub use dwarf::{CompUnit, Dwarf, DwarfString, LineFile, LineTable};
-pub use pclntab::{FuncEntry, Pclntab, PclntabString};
+pub use dwarf::{CompUnit, Dwarf, DwarfLanguage, DwarfString, LineFile, LineTable};
+pub use pclntab::{FuncEntry, Pclntab, PclntabString, PclntabTable};
 
 /// Where some bytes are: a section and a byte range within its contents
 /// (decompressed contents for compressed sections).
