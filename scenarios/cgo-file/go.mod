@@ -1,0 +1,3 @@
+module example.com/cgo-file
+
+go 1.26

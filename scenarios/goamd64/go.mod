@@ -1,0 +1,3 @@
+module example.com/goamd64
+
+go 1.26

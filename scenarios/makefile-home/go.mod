@@ -1,0 +1,3 @@
+module example.com/makefile-home
+
+go 1.26
