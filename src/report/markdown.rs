@@ -36,20 +36,31 @@ const ROW: usize = 16;
 
 /// Escape free text for Markdown (GitHub Flavored): Markdown punctuation is
 /// backslash-escaped, `& < >` become entities, invisible and control
-/// characters (newlines included) become visible `\u{…}` escapes. Safe in
-/// paragraphs, list items and table cells.
+/// characters (newlines included) become visible `\u{…}` escapes. GFM's
+/// autolinks are broken up too (`https\://`, `www\.`, `a\@b`), so a URL or
+/// address read from a binary stays text. Safe in paragraphs, list items and
+/// table cells.
 pub fn escape(s: &str) -> String {
-    let v = visible(s);
+    let v: Vec<char> = visible(s).chars().collect();
     let mut out = String::with_capacity(v.len() + 8);
-    for c in v.chars() {
+    for (i, &c) in v.iter().enumerate() {
+        let next = v.get(i + 1).copied();
+        let after_www = i >= 3
+            && v[i - 3..i]
+                .iter()
+                .collect::<String>()
+                .eq_ignore_ascii_case("www");
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '#' | '$' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '#' | '$' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
+            // `scheme:` followed by anything but a space could start an autolink.
+            ':' if next.is_some_and(|n| !n.is_whitespace()) => out.push_str("\\:"),
+            '.' if after_www => out.push_str("\\."),
             c => out.push(c),
         }
     }
