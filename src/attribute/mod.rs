@@ -164,10 +164,11 @@ pub fn attribute(
             (Some(i), Some(j)) => {
                 for h in &p.hunks {
                     let class = ctx.classify(i, j, h);
+                    let detail = class.detail.clone();
                     let g = groups
                         .entry(group_key(&class, &p.name))
                         .or_insert_with(|| Group::new(class));
-                    g.add(&ctx, p, i, j, h);
+                    g.add(&ctx, p, i, j, h, detail);
                 }
             }
             _ => {
@@ -555,7 +556,7 @@ impl Group {
         }
     }
 
-    fn add(&mut self, ctx: &Ctx<'_, '_, '_>, p: &SectionPair, i: usize, j: usize, h: &Hunk) {
+    fn add(&mut self, ctx: &Ctx<'_, '_, '_>, p: &SectionPair, i: usize, j: usize, h: &Hunk, detail: Option<String>) {
         let bytes = h.differing_bytes();
         self.bytes += bytes;
         self.ranges += 1;
@@ -592,7 +593,7 @@ impl Group {
                     .is_none()
                     .then(|| s.file_range.start + h.lhs.start),
                 symbol: ctx.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.clone()),
-                detail: self.class.detail.clone(),
+                detail,
             });
         }
     }

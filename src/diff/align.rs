@@ -17,6 +17,8 @@ use super::{Hunk, HunkKind};
 
 /// Gaps up to this size on both sides go to Myers.
 const MYERS_MAX: usize = 4096;
+/// Equal runs up to this long between two edits are folded into one hunk.
+const MERGE_EQUAL: usize = 3;
 /// Sections up to this size skip anchoring and go to Myers directly.
 const MYERS_DIRECT: usize = 2048;
 /// Anchor levels: (bytes hashed after an anchor position to identify it,
@@ -166,12 +168,15 @@ fn myers(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Vec<Hunk>) {
             }
         }
     };
-    for op in ops {
+    for (k, op) in ops.iter().enumerate() {
         let (_, old, new) = op.as_tag_tuple();
         let l = oa + old.start as u64..oa + old.end as u64;
         let r = ob + new.start as u64..ob + new.end as u64;
+        // A run of up to MERGE_EQUAL equal bytes between two edits does not
+        // split them: "a/src" vs "bb/deeper/source" is one hunk, not four.
+        let bridge = pending.is_some() && old.len() <= MERGE_EQUAL && k + 1 < ops.len();
         match op {
-            similar::DiffOp::Equal { .. } => flush(&mut pending, out),
+            similar::DiffOp::Equal { .. } if !bridge => flush(&mut pending, out),
             _ => {
                 pending = Some(match pending.take() {
                     Some((pl, pr)) => (pl.start..l.end.max(pl.end), pr.start..r.end.max(pr.end)),
