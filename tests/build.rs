@@ -582,9 +582,14 @@ fn dependencies_come_offline_from_the_users_module_cache_and_go_sum_verifies_the
     ];
     let builder = GoBuilder::with_env(user_env);
     let pair = builder.build(&request(&app), &NoProgress).unwrap();
+    // The offline proxy links the user's module cache (never writes to it).
+    let proxy = pair.lhs.env["GOPROXY"]
+        .strip_prefix("file://")
+        .unwrap()
+        .to_string();
     assert_eq!(
-        pair.lhs.env["GOPROXY"],
-        format!("file://{}/cache/download", user_mc.display())
+        std::fs::read_link(Path::new(&proxy).join("example.com")).unwrap(),
+        user_mc.join("cache/download/example.com")
     );
     assert!(
         !pair.lhs.env.contains_key("GOSUMDB"),

@@ -10,7 +10,7 @@
 //! | `HOME`, `TMPDIR`, `GOTMPDIR` | fresh dirs of the side | varied |
 //! | `GOCACHE` | a fresh, empty dir (or `<cache-dir>/lhs`, `/rhs`) | varied |
 //! | `GOPATH`, `GOMODCACHE` | a fresh dir of the side (`$GOPATH/pkg/mod`) | varied |
-//! | `GOPROXY` | `file://<user's GOMODCACHE>/cache/download` (offline), or the user's with `--allow-network` | pinned |
+//! | `GOPROXY` | `file://<root>/proxy`, the user's module cache served offline (see `proxy`), or the user's with `--allow-network` | pinned |
 //! | `GOFLAGS` | `-mod=readonly` (`-mod=vendor` with `vendor/modules.txt`); empty for `plain` | pinned |
 //! | `GOENV`, `GOWORK` | `off` | pinned |
 //! | `GOTOOLCHAIN` | the pinned `goX.Y.Z`, or `local` when not pinned | pinned |

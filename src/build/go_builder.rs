@@ -18,6 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use super::env::{self, CommonEnv};
+use super::proxy;
 use super::run::{self, Exit, Spawn};
 use super::toolchain::{self, GoMod, UserGo};
 use super::workdir::{self, CopyOptions, GitState};
@@ -353,7 +354,7 @@ impl GoBuilder {
             (None, Profile::Plain) => String::new(),
             _ => mod_flag.to_string(),
         };
-        let (goproxy, network) = self.network_settings(req, &user, &mut notes);
+        let (goproxy, network) = self.network_settings(req, &user, &root, &mut notes)?;
         let common = CommonEnv {
             path: build_path(go),
             goproxy,
@@ -403,6 +404,10 @@ impl GoBuilder {
         for side in [Side::Lhs, Side::Rhs] {
             let dirs = SideDirs::new(&root, side, plan.cache_dir.as_deref());
             dirs.create()?;
+            if !req.allow_network {
+                proxy::seed_sumdb_latest(&user.gopath, &dirs.gopath)
+                    .map_err(|e| io_error(format!("cannot seed {}", dirs.gopath.display()), e))?;
+            }
             workdir::copy_tree(&plan.source, &dirs.workdir, copy)?;
             let extra = req.side_env.get(&side).map(Vec::as_slice).unwrap_or(&[]);
             let env = env::side_env(&common, &dirs, extra).map_err(BuildError::Usage)?;
@@ -431,8 +436,8 @@ impl GoBuilder {
                 let offline = pinned && version != user.version && !req.allow_network;
                 let reason = if offline && reason.contains("download") {
                     format!(
-                        "{reason} (offline, only toolchains in the module cache {} can be used; --allow-network lets go download it)",
-                        user.gomodcache
+                        "{reason} (offline, a toolchain other than the local {} must be in the module cache {} with its checksum-database proof; --allow-network lets go download and verify it)",
+                        user.version, user.gomodcache
                     )
                 } else {
                     reason
@@ -563,13 +568,15 @@ impl GoBuilder {
         })
     }
 
-    /// GOPROXY and the other network variables of the builds.
+    /// GOPROXY and the other network variables of the builds: the user's with
+    /// `--allow-network`, else the offline proxy over the user's module cache.
     fn network_settings(
         &self,
         req: &BuildRequest,
         user: &UserGo,
+        root: &Path,
         notes: &mut Vec<String>,
-    ) -> (String, Vec<(String, String)>) {
+    ) -> Result<(String, Vec<(String, String)>), BuildError> {
         if req.allow_network {
             let goproxy = user
                 .network
@@ -592,17 +599,22 @@ impl GoBuilder {
                     "warning: GOINSECURE={v} is passed on with --allow-network"
                 ));
             }
-            return (goproxy, network);
+            return Ok((goproxy, network));
         }
-        let download = Path::new(&user.gomodcache).join("cache").join("download");
-        if !user.gomodcache.is_empty() && download.is_dir() {
-            (format!("file://{}", download.display()), Vec::new())
-        } else {
-            notes.push(format!(
-                "the module cache {} has no cache/download: dependencies cannot be had offline (GOPROXY=off)",
-                user.gomodcache
-            ));
-            ("off".into(), Vec::new())
+        let dir = root.join("proxy");
+        match proxy::offline_proxy(Path::new(&user.gomodcache), &dir) {
+            Ok(Some(dir)) => Ok((format!("file://{}", dir.display()), Vec::new())),
+            Ok(None) => {
+                notes.push(format!(
+                    "the module cache {} has no cache/download: dependencies cannot be had offline (GOPROXY=off)",
+                    user.gomodcache
+                ));
+                Ok(("off".into(), Vec::new()))
+            }
+            Err(e) => Err(io_error(
+                format!("cannot make the offline module proxy {}", dir.display()),
+                e,
+            )),
         }
     }
 }

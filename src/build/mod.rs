@@ -21,6 +21,7 @@ pub mod cleanup;
 mod env;
 mod fake;
 mod go_builder;
+mod proxy;
 mod run;
 mod toolchain;
 mod workdir;
@@ -128,8 +129,10 @@ impl BuildRequest {
 pub struct BuildRecord {
     pub side: Side,
     /// The temp workdir the source was copied to.
+    #[serde(serialize_with = "serialize_path")]
     pub workdir: PathBuf,
     /// The built binary (inside the workdir or the side's output dir).
+    #[serde(serialize_with = "serialize_path")]
     pub artifact: PathBuf,
     /// The command line as run (`go build …`, or `sh -c CMD`).
     pub command: Vec<String>,
@@ -141,6 +144,11 @@ pub struct BuildRecord {
     pub go_env: BTreeMap<String, String>,
     #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
     pub duration: Duration,
+}
+
+/// Paths as text even when they are not UTF-8 (lossy), so a report never fails to serialise.
+fn serialize_path<S: serde::Serializer>(p: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
 }
 
 fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -137,6 +137,8 @@ pub(crate) struct UserGo {
     /// GOVERSION of the local go (with GOTOOLCHAIN=local).
     pub version: String,
     pub gomodcache: String,
+    /// The user's GOPATH (for the checksum database's trusted tree head).
+    pub gopath: String,
     /// GOPROXY, GOSUMDB, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE as the user has them.
     pub network: BTreeMap<String, String>,
 }
@@ -167,7 +169,7 @@ pub(crate) fn query_user_go(
         .collect();
     env.insert("GOTOOLCHAIN".into(), "local".into());
     env.insert("GOFLAGS".into(), String::new());
-    let mut vars = vec!["GOVERSION", "GOMODCACHE"];
+    let mut vars = vec!["GOVERSION", "GOMODCACHE", "GOPATH"];
     vars.extend(USER_NETWORK_VARS);
     let values =
         go_env_json(go, &vars, dir, &env, timeout).map_err(|reason| BuildError::Toolchain {
@@ -178,6 +180,7 @@ pub(crate) fn query_user_go(
     Ok(UserGo {
         version: get("GOVERSION"),
         gomodcache: get("GOMODCACHE"),
+        gopath: get("GOPATH"),
         network: USER_NETWORK_VARS
             .iter()
             .map(|k| (k.to_string(), get(k)))
@@ -219,7 +222,14 @@ pub(crate) fn probe(
     if !done.success() {
         return Err(one_line_reason(&done.output, &done.code()));
     }
-    let go_version = done.output.trim().to_string();
+    // After a toolchain switch the output starts with `go: downloading …` lines.
+    let go_version = done
+        .output
+        .lines()
+        .map(str::trim)
+        .rfind(|l| l.starts_with("go version "))
+        .unwrap_or(done.output.trim())
+        .to_string();
     let mut vars: Vec<&str> = RECORDED_GO_ENV.to_vec();
     vars.extend(arch_level_var_all());
     if cgo {
