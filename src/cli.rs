@@ -72,6 +72,9 @@ pub struct OutputArgs {
     /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
     #[arg(long, value_enum, value_name = "CAUSE")]
     pub allow: Vec<Cause>,
+    /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=report.html.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
+    pub write: Vec<(OutputFormat, PathBuf)>,
     /// Also write an unsigned in-toto Statement v1 about the result to FILE.
     #[arg(long, value_name = "FILE")]
     pub attest: Option<PathBuf>,
@@ -156,6 +159,16 @@ pub struct InspectArgs {
     pub format: OutputFormat,
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+fn parse_write(s: &str) -> Result<(OutputFormat, PathBuf), String> {
+    use clap::ValueEnum;
+    let (format, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. markdown=summary.md")?;
+    let format = OutputFormat::from_str(format, true).map_err(|_| format!("unknown format {format:?}: one of human, json, markdown, html"))?;
+    if file.is_empty() {
+        return Err("the FILE after = is empty".into());
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 /// Run a parsed command; returns the exit code.
@@ -324,6 +337,10 @@ fn compare_and_report(
         let statement = report::attest::statement(&report);
         std::fs::write(path, statement)
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
+    }
+    for (format, path) in &out.write {
+        std::fs::write(path, report.render(*format, false))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     emit(
         &report.render(out.format, color_for(out)),

@@ -324,10 +324,11 @@ impl Ctx<'_, '_, '_> {
         Class {
             cause: Cause::BuildId,
             subject: "go build id".into(),
-            title: format!(
-                "the Go build ID differs in its {}: {meaning}",
-                differing.join(", ")
-            ),
+            title: if differing.len() >= 4 {
+                format!("the Go build ID differs in all four parts: {meaning}")
+            } else {
+                format!("the Go build ID differs in its {}: {meaning}", differing.join(", "))
+            },
             variation: None,
             fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
             detail: Some("Go build ID".into()),
