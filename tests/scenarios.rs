@@ -1,0 +1,397 @@
+//! The scenario suite: every `scenarios/<name>/` is a real Go program with a
+//! `scenario.toml` saying how to verify it and what twinbuild must conclude.
+//! One test walks them all (sorted), runs the built `twinbuild verify` on each
+//! with the real Go toolchain, and checks the JSON report against the
+//! expectation. All failures are collected and reported together.
+//!
+//! `TWINBUILD_SCENARIOS=cli,vcs-stamp` runs a subset. The per-side build caches
+//! live in `target/scenario-cache` (override: `TWINBUILD_SCENARIO_CACHE`), so
+//! only the first run compiles the standard library; each report is also
+//! written to `target/scenario-reports/<name>.json`.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One `scenario.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    /// One line: what the scenario shows.
+    description: String,
+    verify: VerifySpec,
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifySpec {
+    /// Extra arguments to `twinbuild verify <dir>`.
+    #[serde(default)]
+    args: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    /// "reproducible" or "differs".
+    verdict: String,
+    /// Cause codes that must appear among the root findings (`root == null`).
+    #[serde(default)]
+    root_causes: Vec<String>,
+    /// When true, the root findings' causes must be exactly `root_causes`.
+    #[serde(default)]
+    exact_root_causes: bool,
+    /// "elf", "mach-o" or "pe".
+    format: String,
+    /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
+    max_unattributed_percent: f64,
+}
+
+/// How one scenario went.
+struct Outcome {
+    name: String,
+    problems: Vec<String>,
+    /// `<verdict> <root causes>` as found, for the one-line summary.
+    found: String,
+    seconds: f64,
+    /// Shown under a failure: stderr and the human report.
+    details: String,
+}
+
+#[test]
+fn scenarios() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR has a parent (the target dir)")
+        .to_path_buf();
+    let cache = std::env::var_os("TWINBUILD_SCENARIO_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.join("scenario-cache"));
+    let reports = target.join("scenario-reports");
+    std::fs::create_dir_all(&cache).expect("create the scenario cache dir");
+    std::fs::create_dir_all(&reports).expect("create the scenario reports dir");
+
+    let selected = selection();
+    let mut names = scenario_names(&root.join("scenarios"));
+    if let Some(selected) = &selected {
+        let unknown: Vec<_> = selected.iter().filter(|s| !names.contains(*s)).collect();
+        assert!(
+            unknown.is_empty(),
+            "TWINBUILD_SCENARIOS names unknown scenarios: {unknown:?}"
+        );
+        names.retain(|n| selected.contains(n));
+    }
+    assert!(!names.is_empty(), "no scenarios to run");
+
+    say(&format!(
+        "running {} scenario(s), per-side caches in {}",
+        names.len(),
+        cache.display()
+    ));
+    let started = Instant::now();
+    let mut outcomes = Vec::new();
+    for name in &names {
+        let outcome = run_scenario(&root.join("scenarios").join(name), name, &cache, &reports);
+        if outcome.problems.is_empty() {
+            say(&format!(
+                "ok   {:<16} {} {:.1}s",
+                outcome.name, outcome.found, outcome.seconds
+            ));
+        } else {
+            say(&format!(
+                "FAIL {:<16} {} {:.1}s",
+                outcome.name, outcome.found, outcome.seconds
+            ));
+            for p in &outcome.problems {
+                say(&format!("       - {p}"));
+            }
+        }
+        outcomes.push(outcome);
+    }
+
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.problems.is_empty()).collect();
+    for o in &failed {
+        say(&format!(
+            "\n===== {} =====\n{}\n{}",
+            o.name,
+            o.problems.join("\n"),
+            o.details
+        ));
+    }
+    say(&format!(
+        "scenarios took {:.0}s",
+        started.elapsed().as_secs_f64()
+    ));
+    say(&format!(
+        "{} passed, {} failed",
+        outcomes.len() - failed.len(),
+        failed.len()
+    ));
+    assert!(
+        failed.is_empty(),
+        "{} scenario(s) failed: {}",
+        failed.len(),
+        failed
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+/// Progress lines go straight to the process's stderr, not through the test
+/// harness's capture, so a long CI run shows each scenario as it finishes.
+fn say(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// `TWINBUILD_SCENARIOS=a,b` as a set, or None for all.
+fn selection() -> Option<BTreeSet<String>> {
+    let v = std::env::var("TWINBUILD_SCENARIOS").ok()?;
+    let set: BTreeSet<String> = v
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    (!set.is_empty()).then_some(set)
+}
+
+/// The names of the directories holding a scenario.toml, sorted.
+fn scenario_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("read a scenarios/ entry").path())
+        .filter(|p| p.join("scenario.toml").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn load(dir: &Path) -> Result<Scenario, String> {
+    let path = dir.join("scenario.toml");
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let s: Scenario = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if s.description.trim().is_empty() {
+        return Err(format!("{}: empty description", path.display()));
+    }
+    match s.expect.verdict.as_str() {
+        "reproducible" if !s.expect.root_causes.is_empty() => Err(format!(
+            "{}: a reproducible scenario cannot expect root causes",
+            path.display()
+        )),
+        "reproducible" => Ok(s),
+        "differs" if s.expect.root_causes.is_empty() => Err(format!(
+            "{}: a differing scenario must name at least one root cause",
+            path.display()
+        )),
+        "differs" => Ok(s),
+        other => Err(format!(
+            "{}: verdict must be \"reproducible\" or \"differs\", not {other:?}",
+            path.display()
+        )),
+    }
+}
+
+fn twinbuild(dir: &Path, args: &[String], cache: &Path, format: &str) -> std::io::Result<Output> {
+    Command::new(env!("CARGO_BIN_EXE_twinbuild"))
+        .arg("verify")
+        .arg(dir)
+        .args(args)
+        .arg("--format")
+        .arg(format)
+        .arg("--cache-dir")
+        .arg(cache)
+        .output()
+}
+
+fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome {
+    let mut outcome = Outcome {
+        name: name.to_string(),
+        problems: Vec::new(),
+        found: String::from("-"),
+        seconds: 0.0,
+        details: String::new(),
+    };
+    let scenario = match load(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            outcome.problems.push(e);
+            return outcome;
+        }
+    };
+
+    let start = Instant::now();
+    let output = twinbuild(dir, &scenario.verify.args, cache, "json");
+    outcome.seconds = start.elapsed().as_secs_f64();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            outcome.problems.push(format!("cannot run twinbuild: {e}"));
+            return outcome;
+        }
+    };
+    let code = output.status.code();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let _ = std::fs::write(reports.join(format!("{name}.json")), &output.stdout);
+
+    let report: Value = match serde_json::from_slice(&output.stdout) {
+        Ok(v) => v,
+        Err(e) => {
+            outcome.found = format!("exit {code:?}");
+            outcome.problems.push(format!(
+                "exit code {code:?} and no JSON report on stdout ({e})"
+            ));
+            outcome.details = format!("twinbuild stderr:\n{stderr}");
+            return outcome;
+        }
+    };
+
+    let roots = root_causes(&report);
+    outcome.found = format!(
+        "{} [{}]",
+        report["verdict"].as_str().unwrap_or("?"),
+        roots.iter().cloned().collect::<Vec<_>>().join(",")
+    );
+    outcome.problems = check(&scenario.expect, code, &report, &roots);
+
+    if !outcome.problems.is_empty() {
+        // The human report of a second (warm) run reads better than the JSON.
+        let human = match twinbuild(dir, &scenario.verify.args, cache, "human") {
+            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Err(e) => format!("(cannot rerun for the human report: {e})"),
+        };
+        outcome.details = format!(
+            "command: twinbuild verify {} {} --format json --cache-dir {}\n\
+             twinbuild stderr:\n{stderr}\nhuman report (second run):\n{human}\n\
+             JSON report: {}",
+            dir.display(),
+            scenario.verify.args.join(" "),
+            cache.display(),
+            reports.join(format!("{name}.json")).display()
+        );
+    }
+    outcome
+}
+
+/// The causes of the findings whose `root` is null.
+fn root_causes(report: &Value) -> BTreeSet<String> {
+    report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .filter(|f| f["root"].is_null())
+                .filter_map(|f| f["cause"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Everything wrong with the report, empty when it meets the expectation.
+fn check(
+    expect: &Expect,
+    code: Option<i32>,
+    report: &Value,
+    roots: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let reproducible = expect.verdict == "reproducible";
+
+    let want_code = if reproducible { 0 } else { 1 };
+    if code != Some(want_code) {
+        problems.push(format!("exit code {code:?}, expected {want_code}"));
+    }
+    if report["verdict"] != expect.verdict.as_str() {
+        problems.push(format!(
+            "verdict {}, expected {:?}",
+            report["verdict"], expect.verdict
+        ));
+    }
+    for side in ["lhs", "rhs"] {
+        if report[side]["format"] != expect.format.as_str() {
+            problems.push(format!(
+                "{side}.format {}, expected {:?}",
+                report[side]["format"], expect.format
+            ));
+        }
+    }
+    let same_digest =
+        report["lhs"]["sha256"].is_string() && report["lhs"]["sha256"] == report["rhs"]["sha256"];
+    if same_digest != reproducible {
+        problems.push(format!(
+            "lhs.sha256 {} and rhs.sha256 {} disagree with verdict {:?}",
+            report["lhs"]["sha256"], report["rhs"]["sha256"], expect.verdict
+        ));
+    }
+
+    for cause in &expect.root_causes {
+        if !roots.contains(cause) {
+            problems.push(format!(
+                "root cause {cause:?} missing; root findings have {roots:?}"
+            ));
+        }
+    }
+    let expected: BTreeSet<String> = expect.root_causes.iter().cloned().collect();
+    if (expect.exact_root_causes || reproducible) && *roots != expected {
+        let extra: Vec<_> = roots.difference(&expected).collect();
+        if !extra.is_empty() {
+            problems.push(format!("unexpected root causes {extra:?}"));
+        }
+    }
+
+    let summary = &report["summary"];
+    let Some(differing) = summary["differing_bytes"].as_u64() else {
+        problems.push(format!(
+            "summary.differing_bytes missing or not a count: {}",
+            summary["differing_bytes"]
+        ));
+        return problems;
+    };
+    let Some(by_cause) = summary["by_cause"].as_object() else {
+        problems.push("summary.by_cause missing or not an object".to_string());
+        return problems;
+    };
+    let mut sum: u64 = 0;
+    for (cause, n) in by_cause {
+        match n.as_u64() {
+            Some(n) => sum += n,
+            None => problems.push(format!("summary.by_cause.{cause} is not a count: {n}")),
+        }
+    }
+    if sum != differing {
+        problems.push(format!(
+            "summary.by_cause sums to {sum} bytes but summary.differing_bytes is {differing}"
+        ));
+    }
+    if reproducible && differing != 0 {
+        problems.push(format!(
+            "{differing} differing bytes in a reproducible result"
+        ));
+    }
+    if !reproducible && differing == 0 {
+        problems.push("no differing bytes in a differing result".to_string());
+    }
+    let unattributed = by_cause
+        .get("unattributed")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let allowed = expect.max_unattributed_percent / 100.0 * differing as f64;
+    if unattributed as f64 > allowed {
+        problems.push(format!(
+            "{unattributed} unattributed bytes ({:.2}% of {differing}), at most {}% allowed",
+            100.0 * unattributed as f64 / differing.max(1) as f64,
+            expect.max_unattributed_percent
+        ));
+    }
+    problems
+}
