@@ -7,7 +7,7 @@
 //! `TWINBUILD_SCENARIOS=cli,vcs-stamp` runs a subset. The per-side build caches
 //! live in `target/scenario-cache` (override: `TWINBUILD_SCENARIO_CACHE`), so
 //! only the first run compiles the standard library; each report is also
-//! written to `target/scenario-reports/<name>.json`.
+//! written to `target/scenario-reports/<name>.json` and `<name>.txt` (human).
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -203,13 +203,16 @@ fn load(dir: &Path) -> Result<Scenario, String> {
     }
 }
 
-fn twinbuild(dir: &Path, args: &[String], cache: &Path, format: &str) -> std::io::Result<Output> {
+/// `twinbuild verify DIR ARGS --format json --write human=HUMAN --cache-dir CACHE`.
+fn twinbuild(dir: &Path, args: &[String], cache: &Path, human: &Path) -> std::io::Result<Output> {
+    let mut write = std::ffi::OsString::from("human=");
+    write.push(human);
     Command::new(env!("CARGO_BIN_EXE_twinbuild"))
         .arg("verify")
         .arg(dir)
         .args(args)
-        .arg("--format")
-        .arg(format)
+        .args(["--format", "json", "--write"])
+        .arg(write)
         .arg("--cache-dir")
         .arg(cache)
         .output()
@@ -231,8 +234,11 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
         }
     };
 
+    let json_path = reports.join(format!("{name}.json"));
+    let human_path = reports.join(format!("{name}.txt"));
+    let _ = std::fs::remove_file(&human_path);
     let start = Instant::now();
-    let output = twinbuild(dir, &scenario.verify.args, cache, "json");
+    let output = twinbuild(dir, &scenario.verify.args, cache, &human_path);
     outcome.seconds = start.elapsed().as_secs_f64();
     let output = match output {
         Ok(o) => o,
@@ -243,7 +249,7 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
     };
     let code = output.status.code();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let _ = std::fs::write(reports.join(format!("{name}.json")), &output.stdout);
+    let _ = std::fs::write(&json_path, &output.stdout);
 
     let report: Value = match serde_json::from_slice(&output.stdout) {
         Ok(v) => v,
@@ -266,19 +272,15 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
     outcome.problems = check(&scenario.expect, code, &report, &roots);
 
     if !outcome.problems.is_empty() {
-        // The human report of a second (warm) run reads better than the JSON.
-        let human = match twinbuild(dir, &scenario.verify.args, cache, "human") {
-            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-            Err(e) => format!("(cannot rerun for the human report: {e})"),
-        };
+        let human = std::fs::read_to_string(&human_path)
+            .unwrap_or_else(|e| format!("(no human report at {}: {e})", human_path.display()));
         outcome.details = format!(
             "command: twinbuild verify {} {} --format json --cache-dir {}\n\
-             twinbuild stderr:\n{stderr}\nhuman report (second run):\n{human}\n\
-             JSON report: {}",
+             twinbuild stderr:\n{stderr}\nhuman report:\n{human}\nJSON report: {}",
             dir.display(),
             scenario.verify.args.join(" "),
             cache.display(),
-            reports.join(format!("{name}.json")).display()
+            json_path.display()
         );
     }
     outcome
