@@ -30,6 +30,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         reason,
     };
     let file = object::File::parse(data).map_err(|e| malformed(e.to_string()))?;
+    check_load_commands(&file).map_err(malformed)?;
     let is_64 = file.is_64();
     let little_endian = file.is_little_endian();
 
@@ -201,6 +202,22 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         sections: all,
         symbols,
     })
+}
+
+/// `object` reads Mach-O load commands leniently: it stops quietly at the
+/// first one that does not fit, so a truncated file parses as one with fewer
+/// (or no) sections. Here a load command table that does not fit the file,
+/// or a command that does not fit the table, makes the file malformed.
+fn check_load_commands(file: &object::File<'_>) -> Result<(), String> {
+    let commands = match file {
+        object::File::MachO64(f) => f.macho_load_commands(),
+        object::File::MachO32(f) => f.macho_load_commands(),
+        _ => return Ok(()),
+    };
+    // Each command takes at least 8 bytes of the table, so this ends within sizeofcmds / 8 steps.
+    let mut commands = commands.map_err(|e| e.to_string())?;
+    while commands.next().map_err(|e| e.to_string())?.is_some() {}
+    Ok(())
 }
 
 /// Name the format from the magic, so a malformed ELF is told apart from a text file.
