@@ -47,6 +47,9 @@ struct Expect {
     /// When true, the root findings' causes must be exactly `root_causes`.
     #[serde(default)]
     exact_root_causes: bool,
+    /// Text each of which some root finding's fix must contain (e.g. "-trimpath").
+    #[serde(default)]
+    fixes: Vec<String>,
     /// "elf", "mach-o" or "pe".
     format: String,
     /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
@@ -203,7 +206,7 @@ fn load(dir: &Path) -> Result<Scenario, String> {
     }
 }
 
-/// `twinbuild verify DIR ARGS --format json --write human=HUMAN --cache-dir CACHE`.
+/// `twinbuild verify DIR ARGS --format json --write human=HUMAN --cache-dir CACHE --timeout 900`.
 fn twinbuild(dir: &Path, args: &[String], cache: &Path, human: &Path) -> std::io::Result<Output> {
     let mut write = std::ffi::OsString::from("human=");
     write.push(human);
@@ -215,6 +218,9 @@ fn twinbuild(dir: &Path, args: &[String], cache: &Path, human: &Path) -> std::io
         .arg(write)
         .arg("--cache-dir")
         .arg(cache)
+        // A cold cross build of net/http takes a few minutes on 2 busy cores;
+        // a hung build must not hang CI for the default half hour.
+        .args(["--timeout", "900"])
         .output()
 }
 
@@ -342,6 +348,49 @@ fn check(
                 "root cause {cause:?} missing; root findings have {roots:?}"
             ));
         }
+    }
+    let root_findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .map(|fs| fs.iter().filter(|f| f["root"].is_null()).collect())
+        .unwrap_or_default();
+    for want in &expect.fixes {
+        if !root_findings.iter().any(|f| {
+            f["fix"]
+                .as_str()
+                .is_some_and(|fix| fix.contains(want.as_str()))
+        }) {
+            problems.push(format!("no root finding's fix mentions {want:?}"));
+        }
+    }
+    for f in &root_findings {
+        let cause = f["cause"].as_str().unwrap_or("");
+        let needs_fix = [
+            "embedded-path",
+            "build-id",
+            "buildinfo",
+            "ldflags-x",
+            "toolchain",
+            "cgo",
+        ];
+        if needs_fix.contains(&cause) && f["fix"].as_str().is_none_or(str::is_empty) {
+            problems.push(format!("root finding {} ({cause}) has no fix", f["id"]));
+        }
+    }
+    let finding_bytes: u64 = report["findings"]
+        .as_array()
+        .map_or(0, |fs| fs.iter().filter_map(|f| f["bytes"].as_u64()).sum());
+    let section_bytes: u64 = report["sections"].as_array().map_or(0, |ss| {
+        ss.iter()
+            .filter_map(|x| x["differing_bytes"].as_u64())
+            .sum()
+    });
+    if Some(finding_bytes) != report["summary"]["differing_bytes"].as_u64()
+        || Some(section_bytes) != report["summary"]["differing_bytes"].as_u64()
+    {
+        problems.push(format!(
+            "byte accounting: findings {finding_bytes}, sections {section_bytes}, summary {}",
+            report["summary"]["differing_bytes"]
+        ));
     }
     let expected: BTreeSet<String> = expect.root_causes.iter().cloned().collect();
     if (expect.exact_root_causes || reproducible) && *roots != expected {

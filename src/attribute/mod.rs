@@ -73,7 +73,7 @@ enum Residual {
 struct Side<'a, 'd> {
     bin: &'a Binary<'d>,
     marks: Landmarks,
-    contents: HashMap<usize, Cow<'d, [u8]>>,
+    contents: HashMap<usize, Cow<'a, [u8]>>,
 }
 
 impl<'a, 'd> Side<'a, 'd> {
@@ -233,13 +233,17 @@ impl Ctx<'_, '_, '_> {
                         residual: Residual::No,
                     };
                 }
+                // A file name that differs without a differing path in it
+                // (a file used on one side only) falls through to the section.
                 Mark::FileName | Mark::DwarfPath => {
-                    let (variation, value) = match hint() {
-                        Some(hint) => (hint.variation.clone(), hint.value().to_string()),
-                        None => (landmarks::DERIVED_VARIATION.to_string(), m.text.clone()),
-                    };
-                    let place = if matches!(m.mark, Mark::FileName) { "the pclntab file table" } else { "DWARF" };
-                    return path_class(&variation, &value, Some(format!("{place}: {} {}", m.what(), m.text)));
+                    if let Some(hint) = hint() {
+                        let place = if matches!(m.mark, Mark::FileName) { "the pclntab file table" } else { "DWARF" };
+                        let detail = Some(format!("{place}: {} {}", m.what(), m.text));
+                        if is_c_source(&m.text) {
+                            return cgo_class(hint, detail);
+                        }
+                        return path_class(&hint.variation, hint.value(), detail);
+                    }
                 }
                 Mark::DwarfProducer => {
                     return Class {
@@ -262,37 +266,42 @@ impl Ctx<'_, '_, '_> {
             .bin
             .symbol_for(i, h.lhs.start)
             .map(|s| s.name.as_str());
-        if let Some(var) = sym.and_then(ldflags_var) {
+        // An inserted or moved string has its symbol on the rhs.
+        let rhs_sym = self
+            .r
+            .bin
+            .symbol_for(j, h.rhs.start)
+            .map(|s| s.name.as_str());
+        if let Some(var) = sym
+            .and_then(ldflags_var)
+            .or_else(|| rhs_sym.and_then(ldflags_var))
+        {
             let hint = hint();
             return Class {
                 cause: Cause::LdflagsX,
                 subject: var.to_string(),
                 title: format!("the -X value of {var} differs{}", hint.map(|h| format!(" (it holds the {})", h.variation)).unwrap_or_default()),
                 variation: hint.map(|h| h.variation.clone()),
-                fix: Some(format!("set -X {var} from the commit (e.g. git log -1 --format=%ct, SOURCE_DATE_EPOCH), not from the clock or the build machine")),
+                fix: Some(match hint {
+                    Some(h) => format!("do not set -X {var} from the build machine's {}: pass a fixed value, or resolve it at run time", h.variation),
+                    None => format!("set -X {var} from the commit (e.g. git log -1 --format=%ct, SOURCE_DATE_EPOCH), not from the clock or the build machine"),
+                }),
                 detail: Some(format!("{var}.str")),
                 residual: Residual::No,
             };
         }
         if section.kind == SectionKind::Section && !is_code(&section.name) {
             if let Some(hint) = hint() {
-                let c_symbol = sym.is_some_and(|s| !s.contains('.'));
-                if c_symbol {
-                    return Class {
-                        cause: Cause::Cgo,
-                        subject: hint.variation.clone(),
-                        title: format!("C code embeds the {} path (e.g. __FILE__)", hint.variation),
-                        variation: Some(hint.variation.clone()),
-                        fix: Some("build with CGO_ENABLED=0, or map the path away in the C compiler: CGO_CFLAGS=-ffile-prefix-map=<dir>=.".into()),
-                        detail: sym.map(str::to_string),
-                        residual: Residual::No,
-                    };
+                let detail =
+                    Some(sym.map_or_else(|| describe_section(&section.name), str::to_string));
+                // A C symbol (no dot), C-only DWARF sections, or a string naming a C file.
+                let c_symbol = sym.is_some_and(|s| !s.contains('.') && !s.starts_with("go:"));
+                let c_dwarf =
+                    section.name.ends_with("debug_line_str") || section.name.ends_with("debug_str");
+                if c_symbol || c_dwarf || is_c_source(&string_around(ld, h.lhs.start)) {
+                    return cgo_class(hint, detail);
                 }
-                return path_class(
-                    &hint.variation,
-                    &hint.lhs,
-                    Some(sym.map_or_else(|| describe_section(&section.name), str::to_string)),
-                );
+                return path_class(&hint.variation, hint.value(), detail);
             }
         }
         residual_class(&section.name, section.kind, sym)
@@ -327,7 +336,10 @@ impl Ctx<'_, '_, '_> {
             title: if differing.len() >= 4 {
                 format!("the Go build ID differs in all four parts: {meaning}")
             } else {
-                format!("the Go build ID differs in its {}: {meaning}", differing.join(", "))
+                format!(
+                    "the Go build ID differs in its {}: {meaning}",
+                    differing.join(", ")
+                )
             },
             variation: None,
             fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
@@ -378,6 +390,41 @@ fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
         detail,
         residual: Residual::No,
     }
+}
+
+fn cgo_class(hint: &Hint, detail: Option<String>) -> Class {
+    Class {
+        cause: Cause::Cgo,
+        subject: hint.variation.clone(),
+        title: format!("C code embeds the {} path {} (__FILE__, C debug info)", hint.variation, hint.value()),
+        variation: Some(hint.variation.clone()),
+        fix: Some("build with CGO_ENABLED=0, or map the path away in the C compiler: CGO_CFLAGS=-ffile-prefix-map=<workdir>=.".into()),
+        detail,
+        residual: Residual::No,
+    }
+}
+
+/// Names a C, C++, Objective-C or assembler source or header.
+fn is_c_source(s: &str) -> bool {
+    let s = s.trim_end_matches(|c: char| !c.is_ascii_graphic());
+    [".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".m", ".S"]
+        .iter()
+        .any(|ext| s.ends_with(ext))
+}
+
+/// The printable string containing byte `at` of `data` (up to 512 bytes each way).
+fn string_around(data: &[u8], at: u64) -> String {
+    let at = (at as usize).min(data.len());
+    let printable = |b: &u8| (0x20..0x7f).contains(b);
+    let start = data[at.saturating_sub(512)..at]
+        .iter()
+        .rposition(|b| !printable(b))
+        .map_or(at.saturating_sub(512), |p| at.saturating_sub(512) + p + 1);
+    let end = data[at..(at + 512).min(data.len())]
+        .iter()
+        .position(|b| !printable(b))
+        .map_or((at + 512).min(data.len()), |p| at + p);
+    String::from_utf8_lossy(&data[start..end]).into_owned()
 }
 
 /// `main.date.str` → `main.date`, for user string variables only.
@@ -557,7 +604,15 @@ impl Group {
         }
     }
 
-    fn add(&mut self, ctx: &Ctx<'_, '_, '_>, p: &SectionPair, i: usize, j: usize, h: &Hunk, detail: Option<String>) {
+    fn add(
+        &mut self,
+        ctx: &Ctx<'_, '_, '_>,
+        p: &SectionPair,
+        i: usize,
+        j: usize,
+        h: &Hunk,
+        detail: Option<String>,
+    ) {
         let bytes = h.differing_bytes();
         self.bytes += bytes;
         self.ranges += 1;

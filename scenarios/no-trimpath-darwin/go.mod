@@ -1,0 +1,3 @@
+module example.com/no-trimpath-darwin
+
+go 1.26

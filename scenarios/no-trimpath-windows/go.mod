@@ -1,0 +1,3 @@
+module example.com/no-trimpath-windows
+
+go 1.26
