@@ -446,3 +446,17 @@ fn check(
     }
     problems
 }
+
+/// Guards the README's scenario table: every scenario is listed (regenerate
+/// it with scripts/scenario-table).
+#[test]
+fn readme_lists_every_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("read README.md");
+    for name in scenario_names(&root.join("scenarios")) {
+        assert!(
+            readme.contains(&format!("| `{name}` |")),
+            "README.md does not list scenario {name}; run scripts/scenario-table"
+        );
+    }
+}
