@@ -531,6 +531,11 @@ impl GoBuilder {
                 "network allowed: GOPROXY={}",
                 env::redact("GOPROXY", &common.goproxy)
             ));
+        } else {
+            notes.push(
+                "offline: modules came from your module cache through a local GOPROXY; the go command had no network proxy"
+                    .into(),
+            );
         }
         let hints = variation_hints(&plans[0], &plans[1], &plan.package, module);
         let mut records = plans
