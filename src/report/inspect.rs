@@ -159,12 +159,19 @@ fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
             let _ = writeln!(o, "  no absolute paths embedded (built with -trimpath)");
         } else {
             let _ = writeln!(o, "  {} absolute paths embedded, e.g.:", absolute.len());
-            for f in absolute
+            // The module's own files first: GOROOT and module-cache paths are alike everywhere.
+            let mut shown: Vec<&str> = absolute
                 .iter()
+                .copied()
                 .filter(|f| !f.contains("/go/src/") && !f.contains("/pkg/mod/"))
-                .chain(absolute.iter())
-                .take(MAX_FILES.min(absolute.len()).min(8))
-            {
+                .collect();
+            shown.extend(
+                absolute
+                    .iter()
+                    .copied()
+                    .filter(|f| f.contains("/go/src/") || f.contains("/pkg/mod/")),
+            );
+            for f in shown.into_iter().take(8) {
                 let _ = writeln!(o, "    {}", escape(f));
             }
         }
