@@ -764,3 +764,159 @@ fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
         fix: g.class.fix,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::Hint;
+
+    fn load(target: &str, name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/{target}/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Attribute `lhs` against `rhs` and check the root causes, that every
+    /// byte is accounted for, and that layout shifts name an existing root.
+    fn check(target: &str, lhs: &str, rhs: &str, hints: &[Hint], roots: &[Cause]) -> Attribution {
+        let (a, b) = (load(target, lhs), load(target, rhs));
+        let (a, b) = (Binary::parse(&a).unwrap(), Binary::parse(&b).unwrap());
+        let d = crate::diff::diff(&a, &b);
+        let got = attribute(
+            &a,
+            &b,
+            &d,
+            &VariationHints {
+                hints: hints.to_vec(),
+            },
+        );
+        let total: u64 = got.findings.iter().map(|f| f.bytes).sum();
+        assert_eq!(
+            total,
+            d.differing_bytes(),
+            "{target} {lhs}/{rhs}: accounting"
+        );
+        let mut root_causes: Vec<Cause> = got
+            .findings
+            .iter()
+            .filter(|f| f.root.is_none())
+            .map(|f| f.cause)
+            .collect();
+        root_causes.dedup();
+        assert_eq!(
+            root_causes, roots,
+            "{target} {lhs}/{rhs}: {:#?}",
+            got.findings
+        );
+        for (k, f) in got.findings.iter().enumerate() {
+            assert_eq!(f.id, k + 1);
+            if let Some(r) = f.root {
+                assert_eq!(f.cause, Cause::LayoutShift);
+                assert!(
+                    got.findings[r - 1].root.is_none(),
+                    "a shift names a root finding"
+                );
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn identical_files_have_no_findings() {
+        let got = check("linux-amd64", "release", "release", &[], &[]);
+        assert!(got.findings.is_empty());
+    }
+
+    #[test]
+    fn differing_workdirs_are_an_embedded_path_and_a_build_id() {
+        for target in ["linux-amd64", "linux-arm64", "windows-amd64"] {
+            let got = check(
+                target,
+                "plain-a",
+                "plain-b",
+                &[],
+                &[Cause::EmbeddedPath, Cause::BuildId],
+            );
+            let path = &got.findings[0];
+            assert!(
+                path.title.contains("/tmp/tbfx/a/src"),
+                "{target}: the derived path is named: {}",
+                path.title
+            );
+            assert!(path.fix.as_deref().unwrap().contains("-trimpath"));
+        }
+    }
+
+    #[test]
+    fn a_hint_names_the_variation() {
+        let hint = Hint {
+            variation: "workdir".into(),
+            lhs: "/tmp/tbfx/a/src".into(),
+            rhs: "/tmp/tbfx/bb/deeper/source".into(),
+        };
+        let got = check(
+            "linux-amd64",
+            "plain-a",
+            "plain-b",
+            &[hint],
+            &[Cause::EmbeddedPath, Cause::BuildId],
+        );
+        assert_eq!(got.findings[0].variation.as_deref(), Some("workdir"));
+        assert!(got.findings[0]
+            .title
+            .starts_with("the workdir path /tmp/tbfx/a/src"));
+    }
+
+    #[test]
+    fn a_stripped_binary_still_shows_the_path_in_the_pclntab() {
+        let got = check(
+            "linux-amd64",
+            "stripped-a",
+            "stripped-b",
+            &[],
+            &[Cause::EmbeddedPath, Cause::BuildId],
+        );
+        assert!(got.findings[0]
+            .locations
+            .iter()
+            .any(|l| l.section == ".gopclntab"));
+    }
+
+    #[test]
+    fn an_x_stamp_is_ldflags_x_naming_the_variable() {
+        let got = check("linux-amd64", "stamp-a", "stamp-b", &[], &[Cause::LdflagsX]);
+        assert!(
+            got.findings[0].title.contains("main.date"),
+            "{}",
+            got.findings[0].title
+        );
+    }
+
+    #[test]
+    fn trimpath_against_plain_names_settings_paths_and_build_id() {
+        check(
+            "linux-amd64",
+            "release",
+            "plain-a",
+            &[],
+            &[Cause::EmbeddedPath, Cause::BuildId, Cause::Buildinfo],
+        );
+    }
+
+    #[test]
+    fn covers_finds_needles_overlapping_a_range() {
+        let data = b"xx/tmp/a/src/main.go\0yy";
+        assert!(covers(data, &(8..9), b"/tmp/a/src"));
+        assert!(
+            covers(data, &(12..12), b"/tmp/a/src"),
+            "an insertion touching the end"
+        );
+        assert!(!covers(data, &(16..18), b"/tmp/a/src"));
+        assert!(!covers(data, &(0..2), b""));
+        assert_eq!(ldflags_var("main.date.str"), Some("main.date"));
+        assert_eq!(ldflags_var("runtime.buildVersion.str"), None);
+        assert!(is_c_source("/tmp/x/src/include/fnv.h") && !is_c_source("main.go"));
+    }
+}
