@@ -21,6 +21,7 @@ mod parse;
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -113,6 +114,9 @@ pub struct Binary<'data> {
     pub sections: Vec<Section>,
     /// Symbols sorted by address (empty when stripped).
     pub symbols: Vec<Symbol>,
+    /// Inflated contents of compressed sections, filled on first use so that
+    /// diff, attribution and the DWARF reader inflate each section once.
+    inflated: Vec<OnceLock<Result<Vec<u8>, ContentError>>>,
 }
 
 /// Why a file could not be read as an executable.
@@ -147,19 +151,23 @@ impl<'data> Binary<'data> {
         parse::parse(data)
     }
 
-    /// The bytes of section `index` as compared: inflated when compressed.
-    pub fn contents(&self, index: usize) -> Result<Cow<'data, [u8]>, ContentError> {
+    /// The bytes of section `index` as compared: inflated when compressed
+    /// (once: the inflated bytes are kept for the life of the `Binary`).
+    pub fn contents(&self, index: usize) -> Result<Cow<'_, [u8]>, ContentError> {
         let section = &self.sections[index];
         let raw = self.raw(index);
-        match &section.compression {
-            None => Ok(Cow::Borrowed(raw)),
-            Some(c) => c
-                .inflate(raw)
-                .map(Cow::Owned)
-                .map_err(|reason| ContentError::Decompress {
-                    section: section.name.clone(),
-                    reason,
-                }),
+        let Some(c) = &section.compression else {
+            return Ok(Cow::Borrowed(raw));
+        };
+        let inflated = self.inflated[index].get_or_init(|| {
+            c.inflate(raw).map_err(|reason| ContentError::Decompress {
+                section: section.name.clone(),
+                reason,
+            })
+        });
+        match inflated {
+            Ok(bytes) => Ok(Cow::Borrowed(bytes)),
+            Err(e) => Err(e.clone()),
         }
     }
 

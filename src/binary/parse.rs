@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SectionFlags};
 
@@ -199,6 +200,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         arch: go_arch(file.architecture()).to_string(),
         is_64,
         little_endian,
+        inflated: all.iter().map(|_| OnceLock::new()).collect(),
         sections: all,
         symbols,
     })

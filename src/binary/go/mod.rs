@@ -66,7 +66,7 @@ impl Span {
     }
 
     /// The bytes this span covers, or `None` if it does not fit the section.
-    pub fn bytes<'data>(&self, bin: &Binary<'data>) -> Option<Cow<'data, [u8]>> {
+    pub fn bytes<'b>(&self, bin: &'b Binary<'_>) -> Option<Cow<'b, [u8]>> {
         if self.section >= bin.sections.len() {
             return None;
         }
