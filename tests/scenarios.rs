@@ -34,6 +34,10 @@ struct VerifySpec {
     /// Extra arguments to `twinbuild verify <dir>`.
     #[serde(default)]
     args: Vec<String>,
+    /// Build another scenario's program (a path relative to this scenario's
+    /// folder, e.g. "../http-service") instead of one in this folder.
+    #[serde(default)]
+    source: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,7 +248,11 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
     let human_path = reports.join(format!("{name}.txt"));
     let _ = std::fs::remove_file(&human_path);
     let start = Instant::now();
-    let output = twinbuild(dir, &scenario.verify.args, cache, &human_path);
+    let source = match &scenario.verify.source {
+        Some(rel) => dir.join(rel),
+        None => dir.to_path_buf(),
+    };
+    let output = twinbuild(&source, &scenario.verify.args, cache, &human_path);
     outcome.seconds = start.elapsed().as_secs_f64();
     let output = match output {
         Ok(o) => o,

@@ -1,3 +1,0 @@
-module example.com/no-trimpath-darwin
-
-go 1.26

@@ -1,3 +1,0 @@
-module example.com/no-trimpath-windows
-
-go 1.26
