@@ -103,7 +103,7 @@ fn sigterm_during_the_builds_ends_them_and_removes_the_temp_dirs() {
             "touch {}; sleep 60; mkdir -p bin && cp payload.txt bin/app",
             marker.display()
         );
-        let mut child = s
+        let child = s
             .verify(&cmd, &[])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
