@@ -702,3 +702,38 @@ fn memory_is_bounded_on_fixtures_and_bombs() {
         assert!(code == 0, "{name}: inspect exit {code}: {err}");
     }
 }
+
+/// Guards `MAX_INFLATED_TOTAL` (src/binary/compress.rs, applied in
+/// src/binary/parse.rs): inflated sections are kept for the life of a
+/// `Binary`, so many sections each under the per-section cap could take
+/// unbounded memory together. In file order, the sections past the per-file
+/// budget are refused (and compared as stored); those before it inflate.
+#[test]
+fn compressed_sections_past_the_per_file_budget_are_refused() {
+    let original = fixture("linux-amd64", "release");
+    let mut d = original.clone();
+    // .debug_line comes before .debug_frame and .debug_info in the file.
+    let line = section(&d, ".debug_line");
+    put(
+        &mut d,
+        line.start + 8,
+        8,
+        compress::MAX_INFLATED_TOTAL - 100,
+    );
+    let bin = Binary::parse(&d).unwrap();
+    let ok = |name: &str| {
+        bin.contents(bin.section_index(name).unwrap())
+            .map(|c| c.len())
+    };
+    assert!(ok(".debug_abbrev").is_ok(), "before the budget is spent");
+    // With .debug_abbrev's bytes it is past the budget itself (and its stream is too short anyway).
+    assert!(ok(".debug_line").is_err());
+    for name in [".debug_frame", ".debug_info", ".debug_addr"] {
+        let err = ok(name).unwrap_err().to_string();
+        assert!(err.contains("budget"), "{name}: {err}");
+    }
+    pipeline(&original, &d).unwrap();
+    // The fixtures are far under it.
+    let bin = Binary::parse(&original).unwrap();
+    assert!((0..bin.sections.len()).all(|i| bin.contents(i).is_ok()));
+}

@@ -13,6 +13,15 @@ use std::io::Read;
 
 /// The most one section may inflate to.
 pub const MAX_INFLATED: u64 = 1 << 30;
+/// The most all of one file's compressed sections may inflate to, together.
+/// Inflated sections are kept for the life of the [`Binary`](super::Binary),
+/// so this, not [`MAX_INFLATED`], bounds the memory one file can take: a file
+/// with many sections each just under the per-section cap would otherwise
+/// take many GiB. Sections are admitted in file order until the budget is
+/// spent (so the result does not depend on which stage asks first); the rest
+/// are compared as stored, with a warning. Real Go binaries inflate to a few
+/// hundred MiB at most.
+pub const MAX_INFLATED_TOTAL: u64 = 1 << 30;
 /// The most a section may claim to grow by (zlib's own ceiling is about 1032:1).
 pub const MAX_RATIO: u64 = 1100;
 

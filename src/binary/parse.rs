@@ -7,8 +7,10 @@ use std::sync::OnceLock;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SectionFlags};
 
+use super::compress::{MAX_INFLATED, MAX_INFLATED_TOTAL};
 use super::{
-    Binary, Compression, Format, ParseError, Section, SectionKind, Symbol, MAX_INPUT_SIZE,
+    Binary, Compression, ContentError, Format, ParseError, Section, SectionKind, Symbol,
+    MAX_INPUT_SIZE,
 };
 
 const SHF_COMPRESSED: u64 = 0x800;
@@ -200,10 +202,37 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
         arch: go_arch(file.architecture()).to_string(),
         is_64,
         little_endian,
-        inflated: all.iter().map(|_| OnceLock::new()).collect(),
+        inflated: inflation_budget(&all),
         sections: all,
         symbols,
     })
+}
+
+/// One empty slot per section for its inflated contents, except for the
+/// compressed sections past the per-file budget ([`MAX_INFLATED_TOTAL`]),
+/// whose slot holds the error up front. Sections are admitted in file order;
+/// one that would fail on its own (declared over the per-section cap) takes
+/// nothing from the budget.
+fn inflation_budget(sections: &[Section]) -> Vec<OnceLock<Result<Vec<u8>, ContentError>>> {
+    let mut spent = 0u64;
+    sections
+        .iter()
+        .map(|s| match &s.compression {
+            Some(c) if c.uncompressed_size <= MAX_INFLATED => {
+                spent = spent.saturating_add(c.uncompressed_size);
+                if spent > MAX_INFLATED_TOTAL {
+                    let reason = format!(
+                        "declares {} bytes inflated, past the {MAX_INFLATED_TOTAL}-byte budget for all of a file's compressed sections",
+                        c.uncompressed_size
+                    );
+                    OnceLock::from(Err(ContentError::Decompress { section: s.name.clone(), reason }))
+                } else {
+                    OnceLock::new()
+                }
+            }
+            _ => OnceLock::new(),
+        })
+        .collect()
 }
 
 /// `object` reads Mach-O load commands leniently: it stops quietly at the
