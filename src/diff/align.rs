@@ -9,6 +9,13 @@
 //! positionally when both sides of a gap have the same length, with
 //! `similar`'s Myers diff when they are small, and as one changed block
 //! otherwise. The work is linear in the section size.
+//!
+//! Two budgets keep a hostile pair of sections from taking unbounded time or
+//! memory, without making the result depend on timing: the Myers work per
+//! section pair ([`MYERS_BUDGET`]: once spent, further gaps are re-anchored
+//! or become blocks) and the hunks per section pair ([`MAX_HUNKS`]: past it,
+//! each new hunk is merged into the last). Real pairs of Go builds come
+//! nowhere near either.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -17,6 +24,17 @@ use super::{Hunk, HunkKind};
 
 /// Gaps up to this size on both sides go to Myers.
 const MYERS_MAX: usize = 4096;
+/// Myers work allowed per section pair, in cells (lhs bytes × rhs bytes of
+/// each gap handed to it; Myers takes at most about twice that many steps):
+/// 64 worst-case gaps of MYERS_MAX, or a million gaps of 30 bytes, a few
+/// seconds at most. Without it, a pair built as unique anchors between
+/// 4 KiB random gaps costs tens of milliseconds per 4 KiB of section.
+pub const MYERS_BUDGET: u64 = 1 << 30;
+/// Hunks kept per section pair. Past this, each new hunk is merged into the
+/// last one, which then also covers the equal bytes between them (so they
+/// count as differing): two sections that differ in every fifth byte would
+/// otherwise take 56 bytes of hunk per 5 bytes of section.
+pub const MAX_HUNKS: usize = 1 << 20;
 /// Equal runs up to this long between two edits are folded into one hunk.
 const MERGE_EQUAL: usize = 3;
 /// Sections up to this size skip anchoring and go to Myers directly.
@@ -29,7 +47,35 @@ const LEVELS: [(usize, u64); 2] = [(32, (1 << 6) - 1), (12, (1 << 3) - 1)];
 /// Align `a` and `b` and return the hunks where they differ, in order.
 /// Offsets are relative to the starts of `a` and `b`.
 pub fn align(a: &[u8], b: &[u8]) -> Vec<Hunk> {
-    let mut out = Vec::new();
+    align_within(a, b, MYERS_BUDGET).hunks
+}
+
+/// The hunks, and the Myers work they took.
+struct Out {
+    hunks: Vec<Hunk>,
+    /// Myers cells left to spend (see [`MYERS_BUDGET`]).
+    myers_left: u64,
+}
+
+impl Out {
+    /// Whether a gap of `a` × `b` bytes may go to Myers; if so, it is paid for.
+    fn afford_myers(&mut self, a: usize, b: usize) -> bool {
+        let cells = (a as u64).saturating_mul(b as u64).max(1);
+        match self.myers_left.checked_sub(cells) {
+            Some(left) => {
+                self.myers_left = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn align_within(a: &[u8], b: &[u8], myers_budget: u64) -> Out {
+    let mut out = Out {
+        hunks: Vec::new(),
+        myers_left: myers_budget,
+    };
     if a == b {
         return out;
     }
@@ -38,7 +84,7 @@ pub fn align(a: &[u8], b: &[u8]) -> Vec<Hunk> {
     let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
     if ma.len() == mb.len() && positional_is_good(ma, mb) {
         positional(ma, mb, prefix as u64, prefix as u64, &mut out);
-    } else if ma.len().max(mb.len()) <= MYERS_DIRECT {
+    } else if ma.len().max(mb.len()) <= MYERS_DIRECT && out.afford_myers(ma.len(), mb.len()) {
         myers(ma, mb, prefix as u64, prefix as u64, &mut out);
     } else {
         anchored(ma, mb, prefix as u64, prefix as u64, 0, &mut out);
@@ -83,7 +129,7 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
 }
 
 /// Runs of differing bytes between two equal-length slices.
-fn positional(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Vec<Hunk>) {
+fn positional(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Out) {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len();
     let mut i = 0;
@@ -110,22 +156,39 @@ fn positional(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Vec<Hunk>) {
     }
 }
 
-fn push(out: &mut Vec<Hunk>, kind: HunkKind, lhs: Range<u64>, rhs: Range<u64>) {
+fn push(out: &mut Out, kind: HunkKind, lhs: Range<u64>, rhs: Range<u64>) {
     if lhs.is_empty() && rhs.is_empty() {
         return;
     }
-    out.push(Hunk { kind, lhs, rhs });
+    if out.hunks.len() >= MAX_HUNKS {
+        if let Some(last) = out.hunks.last_mut() {
+            // Hunks come in order, so the last one grows to cover this one.
+            last.lhs.end = last.lhs.end.max(lhs.end);
+            last.rhs.end = last.rhs.end.max(rhs.end);
+            last.kind = block_kind(&last.lhs, &last.rhs);
+            return;
+        }
+    }
+    out.hunks.push(Hunk { kind, lhs, rhs });
+}
+
+fn block_kind(lhs: &Range<u64>, rhs: &Range<u64>) -> HunkKind {
+    match (lhs.is_empty(), rhs.is_empty()) {
+        (true, _) => HunkKind::Inserted,
+        (_, true) => HunkKind::Deleted,
+        _ => HunkKind::Changed,
+    }
 }
 
 /// A gap of any shape: same length → positional; small → Myers; large →
 /// anchored at a finer level; else one block.
-fn gap(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Vec<Hunk>) {
+fn gap(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Out) {
     if a == b {
         return;
     }
     if a.len() == b.len() && positional_is_good(a, b) {
         positional(a, b, oa, ob, out);
-    } else if a.len() <= MYERS_MAX && b.len() <= MYERS_MAX {
+    } else if a.len() <= MYERS_MAX && b.len() <= MYERS_MAX && out.afford_myers(a.len(), b.len()) {
         myers(a, b, oa, ob, out);
     } else if level + 1 < LEVELS.len() {
         anchored(a, b, oa, ob, level + 1, out);
@@ -141,22 +204,17 @@ fn gap(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Vec<Hunk>) 
 }
 
 /// One region that differs as a whole.
-fn block(lhs: Range<u64>, rhs: Range<u64>, out: &mut Vec<Hunk>) {
-    let kind = match (lhs.is_empty(), rhs.is_empty()) {
-        (true, _) => HunkKind::Inserted,
-        (_, true) => HunkKind::Deleted,
-        _ => HunkKind::Changed,
-    };
-    push(out, kind, lhs, rhs);
+fn block(lhs: Range<u64>, rhs: Range<u64>, out: &mut Out) {
+    push(out, block_kind(&lhs, &rhs), lhs, rhs);
 }
 
-fn myers(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Vec<Hunk>) {
+fn myers(a: &[u8], b: &[u8], oa: u64, ob: u64, out: &mut Out) {
     // No deadline: output must not depend on timing. Gaps are at most
-    // MYERS_MAX bytes, which bounds the work.
+    // MYERS_MAX bytes and their sum is within MYERS_BUDGET, which bounds the work.
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, a, b);
     // Pair adjacent delete+insert into one changed hunk.
     let mut pending: Option<(Range<u64>, Range<u64>)> = None;
-    let flush = |pending: &mut Option<(Range<u64>, Range<u64>)>, out: &mut Vec<Hunk>| {
+    let flush = |pending: &mut Option<(Range<u64>, Range<u64>)>, out: &mut Out| {
         if let Some((l, r)) = pending.take() {
             if l.end - l.start == r.end - r.start {
                 // Equal-length replacements are reported byte-exactly.
@@ -234,7 +292,7 @@ fn key(window: &[u8]) -> u64 {
     h
 }
 
-fn anchored(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Vec<Hunk>) {
+fn anchored(a: &[u8], b: &[u8], oa: u64, ob: u64, level: usize, out: &mut Out) {
     let (len, mask) = LEVELS[level];
     let aa = anchors(a, len, mask);
     let bb = anchors(b, len, mask);
@@ -338,10 +396,16 @@ mod tests {
     /// Applies the hunks' accounting: bytes equal outside hunks, sizes consistent.
     fn check(a: &[u8], b: &[u8], expect_differing: u64) {
         let hunks = align(a, b);
+        let differing = verify(a, b, &hunks);
+        assert_eq!(differing, expect_differing, "hunks: {hunks:?}");
+    }
+
+    /// Hunks in order, bytes equal outside them; returns their differing bytes.
+    fn verify(a: &[u8], b: &[u8], hunks: &[Hunk]) -> u64 {
         let mut ia = 0u64;
         let mut ib = 0u64;
         let mut differing = 0;
-        for h in &hunks {
+        for h in hunks {
             assert!(
                 h.lhs.start >= ia && h.rhs.start >= ib,
                 "hunks out of order: {hunks:?}"
@@ -361,7 +425,63 @@ mod tests {
             ib = h.rhs.end;
         }
         assert_eq!(&a[ia as usize..], &b[ib as usize..]);
-        assert_eq!(differing, expect_differing, "hunks: {hunks:?}");
+        differing
+    }
+
+    /// Guards MAX_HUNKS: a hostile pair differing in every fifth byte would
+    /// otherwise take 56 bytes of hunk per 5 bytes of section.
+    #[test]
+    fn hunks_past_the_cap_merge_into_the_last() {
+        let n = 5 * (MAX_HUNKS + 1000);
+        let a = vec![0u8; n];
+        let b: Vec<u8> = (0..n).map(|i| u8::from(i % 5 == 0)).collect();
+        let hunks = align(&a, &b);
+        assert_eq!(hunks.len(), MAX_HUNKS);
+        let last = hunks.last().unwrap();
+        assert_eq!(
+            last.lhs.end,
+            (n - 4) as u64,
+            "the last hunk reaches the last difference"
+        );
+        assert_eq!(last.kind, HunkKind::Changed);
+        let differing = verify(&a, &b, &hunks);
+        assert_eq!(
+            differing,
+            (MAX_HUNKS as u64 - 1) + (last.lhs.end - last.lhs.start)
+        );
+    }
+
+    /// Guards MYERS_BUDGET: unique anchors between random gaps of different
+    /// lengths send every gap to Myers; past the budget they become blocks,
+    /// and the accounting still holds.
+    #[test]
+    fn myers_work_is_bounded_per_section() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for k in 0..40u64 {
+            let anchor = rand_bytes(512, 1000 + k);
+            a.extend_from_slice(&anchor);
+            b.extend_from_slice(&anchor);
+            a.extend_from_slice(&rand_bytes(2000, 2000 + k));
+            b.extend_from_slice(&rand_bytes(1990, 3000 + k));
+        }
+        let budget = 4 * 2000 * 1990;
+        let out = align_within(&a, &b, budget);
+        assert!(
+            out.myers_left < 2000 * 1990,
+            "the budget was spent: {} left",
+            out.myers_left
+        );
+        verify(&a, &b, &out.hunks);
+        let blocks = out
+            .hunks
+            .iter()
+            .filter(|h| h.lhs.end - h.lhs.start >= 1900)
+            .count();
+        assert!(blocks >= 30, "gaps past the budget are blocks: {blocks}");
+        // The default budget is far from spent by a pair this size.
+        let out = align_within(&a, &b, MYERS_BUDGET);
+        assert!(out.myers_left > MYERS_BUDGET / 2);
+        verify(&a, &b, &out.hunks);
     }
 
     #[test]
