@@ -737,3 +737,31 @@ fn compressed_sections_past_the_per_file_budget_are_refused() {
     let bin = Binary::parse(&original).unwrap();
     assert!((0..bin.sections.len()).all(|i| bin.contents(i).is_ok()));
 }
+
+/// Guards `MAX_HINT_FILES` (src/attribute/landmarks.rs): deriving build-path
+/// hints pairs every lhs-only file name with every rhs-only one; a hostile
+/// pclntab with a hundred thousand names per side took 10^9 comparisons
+/// (minutes). Now each side is cut to its first 4096 names, and the hint
+/// is still found.
+#[test]
+fn path_hints_from_huge_file_tables_are_bounded() {
+    use twinbuild::attribute::landmarks::{derive_path_hints, Landmarks};
+    let side = |prefix: &str| {
+        let mut l = Landmarks::default();
+        l.files = (0..100_000)
+            .map(|i| format!("{prefix}/pkg{i}/f{i}.go"))
+            .collect();
+        l
+    };
+    let started = std::time::Instant::now();
+    let hints = derive_path_hints(&side("/a/src"), &side("/bb/deeper"));
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(
+        (hints[0].lhs.as_str(), hints[0].rhs.as_str()),
+        ("/a/src", "/bb/deeper")
+    );
+    eprintln!(
+        "derive_path_hints on 2 x 100,000 names: {:?}",
+        started.elapsed()
+    );
+}

@@ -185,14 +185,20 @@ impl Landmarks {
 /// The variation named for paths found by comparing the binaries themselves.
 pub const DERIVED_VARIATION: &str = "build directory";
 
+/// File names per side that [`derive_path_hints`] pairs up (far more than a
+/// few build-path pairs need; a Go program has about as many source files).
+const MAX_HINT_FILES: usize = 4096;
+
 /// Build-path pairs derived from pclntab file names that differ between the
 /// sides: `/a/src/main.go` vs `/bb/x/main.go` gives `/a/src` ↔ `/bb/x`.
 /// This is how `twinbuild diff`, which has no build hints, names paths.
 pub fn derive_path_hints(l: &Landmarks, r: &Landmarks) -> Vec<Hint> {
     let ls: std::collections::BTreeSet<&str> = l.files.iter().map(String::as_str).collect();
     let rs: std::collections::BTreeSet<&str> = r.files.iter().map(String::as_str).collect();
-    let only_l: Vec<&str> = ls.difference(&rs).copied().collect();
-    let only_r: Vec<&str> = rs.difference(&ls).copied().collect();
+    // The pairing below is quadratic: a hostile pclntab with a million
+    // names on each side must not take hours, so each side is cut short.
+    let only_l: Vec<&str> = ls.difference(&rs).copied().take(MAX_HINT_FILES).collect();
+    let only_r: Vec<&str> = rs.difference(&ls).copied().take(MAX_HINT_FILES).collect();
     let mut by_suffix: BTreeMap<&str, &str> = BTreeMap::new();
     for f in &only_r {
         if let Some(base) = f.rsplit('/').next() {
@@ -200,7 +206,7 @@ pub fn derive_path_hints(l: &Landmarks, r: &Landmarks) -> Vec<Hint> {
         }
     }
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for a in only_l.iter().take(10_000) {
+    for a in &only_l {
         let base = a.rsplit('/').next().unwrap_or(a);
         // Prefer a same-suffix partner with the longest common suffix.
         let best = only_r
