@@ -685,6 +685,10 @@ fn memory_is_bounded_on_fixtures_and_bombs() {
         ("elf-bomb-true", elf_zero_bomb(n, n)),
         ("pe-bomb-huge", pe_zdebug_declaring(1 << 40)),
         ("pe-bomb-cap", pe_zdebug_declaring(compress::MAX_INFLATED)),
+        (
+            "elf-shared-line-table",
+            elf_with_shared_line_table(60_000, 100_000),
+        ),
     ];
     for (name, data) in &files {
         let p = dir.path().join(name);
@@ -764,4 +768,97 @@ fn path_hints_from_huge_file_tables_are_bounded() {
         "derive_path_hints on 2 x 100,000 names: {:?}",
         started.elapsed()
     );
+}
+
+/// The linux-amd64 fixture with its DWARF replaced (appended, the section
+/// headers pointed at it, not compressed): `units` DWARF 4 compile units of
+/// 16 bytes, all with `DW_AT_stmt_list` 0, and one line table naming `files`
+/// files.
+fn elf_with_shared_line_table(units: usize, files: usize) -> Vec<u8> {
+    let mut d = fixture("linux-amd64", "release");
+    let abbrev = vec![1, 0x11, 0, 0x10, 0x17, 0, 0, 0];
+    let mut unit = Vec::new();
+    unit.extend_from_slice(&12u32.to_le_bytes());
+    unit.extend_from_slice(&4u16.to_le_bytes());
+    unit.extend_from_slice(&0u32.to_le_bytes());
+    unit.push(8);
+    unit.push(1);
+    unit.extend_from_slice(&0u32.to_le_bytes());
+    let info = unit.repeat(units);
+    let mut body = vec![
+        1,
+        1,
+        1,
+        (-5i8) as u8,
+        14,
+        13,
+        0,
+        1,
+        1,
+        1,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        1,
+        0,
+    ];
+    body.extend_from_slice(&b"a\0\0\0\0".repeat(files));
+    body.push(0);
+    let mut line = 4u16.to_le_bytes().to_vec();
+    line.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    line.extend_from_slice(&body);
+    let line = [(line.len() as u32).to_le_bytes().to_vec(), line].concat();
+    for (name, data) in [
+        (".debug_abbrev", abbrev),
+        (".debug_info", info),
+        (".debug_line", line),
+    ] {
+        let h = elf_shdr(&d, name);
+        while d.len() % 8 != 0 {
+            d.push(0);
+        }
+        let at = d.len() as u64;
+        d.extend_from_slice(&data);
+        let flags = get(&d, h + 8, 8);
+        put(&mut d, h + 8, 8, flags & !0x800);
+        put(&mut d, h + 24, 8, at);
+        put(&mut d, h + 32, 8, data.len() as u64);
+    }
+    d
+}
+
+/// Regression (found by reasoning over the DWARF reader, then this test: a
+/// 3.8 MB file made `twinbuild inspect` abort on allocation failure under a
+/// 2 GiB limit after 37 s): compile units sharing one line table each
+/// copied it. Guards `MAX_LINE_ENTRIES` in src/binary/go/dwarf.rs.
+#[test]
+fn dwarf_units_sharing_one_huge_line_table_are_bounded() {
+    let small = elf_with_shared_line_table(3, 5);
+    let bin = Binary::parse(&small).unwrap();
+    let dwarf = go::read(&bin).dwarf.unwrap();
+    assert_eq!(dwarf.units.len(), 3);
+    assert_eq!(dwarf.units[0].line_table.as_ref().unwrap().files.len(), 5);
+
+    let hostile = elf_with_shared_line_table(60_000, 100_000);
+    let bin = Binary::parse(&hostile).unwrap();
+    let info = go::read(&bin);
+    let dwarf = info.dwarf.unwrap();
+    assert!(dwarf.units.len() <= 10, "{} units read", dwarf.units.len());
+    assert!(
+        info.warnings
+            .iter()
+            .any(|w| w.contains("line-table entries")),
+        "{:?}",
+        info.warnings
+    );
+    assert!(
+        info.warnings.len() <= 110,
+        "warnings are capped: {}",
+        info.warnings.len()
+    );
+    pipeline(&fixture("linux-amd64", "release"), &hostile).unwrap();
 }

@@ -16,7 +16,8 @@
 //! line tables' directories and file names are inline `DW_FORM_string`s, so
 //! a build path is right inside `.debug_info` / `.debug_line`.
 //!
-//! The work is bounded ([`MAX_UNITS`], [`MAX_FILES`]); the first error in
+//! The work is bounded ([`MAX_UNITS`], [`MAX_FILES`] per line table,
+//! [`MAX_LINE_ENTRIES`] in all, [`MAX_WARNINGS`]); the first error in
 //! the unit list stops the walk with a warning, an error in one unit skips
 //! that unit.
 
@@ -32,6 +33,14 @@ use crate::binary::Binary;
 pub const MAX_UNITS: usize = 100_000;
 /// Directories plus file names read from one line table before stopping.
 pub const MAX_FILES: usize = 100_000;
+/// Directories plus file names read from all line tables together. Units
+/// can share one line table (`DW_AT_stmt_list` at the same offset), so
+/// without it a few MiB of hostile DWARF (60,000 units of 16 bytes sharing a
+/// table of 100,000 names) asked for 6·10⁹ entries. A large Go program has
+/// about 10⁵.
+pub const MAX_LINE_ENTRIES: usize = 500_000;
+/// Warnings kept from one read; the rest are counted in one more.
+pub const MAX_WARNINGS: usize = 100;
 
 /// The sections loaded; the others (frames, locations, ranges) are not
 /// needed for unit names and line-table headers, so they are not inflated.
@@ -199,6 +208,8 @@ pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
     let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
 
     let mut out = Dwarf::default();
+    let warnings_before = warnings.len();
+    let mut line_entries = 0usize;
     let mut headers = dwarf.units();
     loop {
         let header = match headers.next() {
@@ -220,11 +231,29 @@ pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
         }
         let offset = header.offset().0;
         match read_unit(&dwarf, &loaded, header, warnings) {
-            Ok(unit) => out.units.push(unit),
+            Ok(unit) => {
+                line_entries += unit
+                    .line_table
+                    .as_ref()
+                    .map_or(0, |t| t.directories.len() + t.files.len());
+                out.units.push(unit);
+            }
             Err(e) => warnings.push(format!(
                 "DWARF: unit at .debug_info offset {offset:#x}: {e}"
             )),
         }
+        if line_entries > MAX_LINE_ENTRIES {
+            warnings.push(format!(
+                "DWARF: more than {MAX_LINE_ENTRIES} line-table entries after {} units; the rest are not read",
+                out.units.len()
+            ));
+            break;
+        }
+    }
+    let mine = warnings.len() - warnings_before;
+    if mine > MAX_WARNINGS {
+        warnings.truncate(warnings_before + MAX_WARNINGS);
+        warnings.push(format!("DWARF: {} more warnings", mine - MAX_WARNINGS));
     }
     Some(out)
 }
