@@ -618,7 +618,9 @@ impl Group {
         self.ranges += 1;
         self.net += (h.rhs.end - h.rhs.start) as i64 - (h.lhs.end - h.lhs.start) as i64;
         self.size_changing = self.net.unsigned_abs();
-        if !self.sections.contains(&p.name) {
+        // A pair's hunks come together, so the last section is the usual
+        // answer; the scan is then once per (group, section), not per hunk.
+        if self.sections.last() != Some(&p.name) && !self.sections.contains(&p.name) {
             self.sections.push(p.name.clone());
         }
         if self.section.is_empty() {
