@@ -578,7 +578,10 @@ fn zlib_bomb_in_elf_debug_info_is_an_error_not_an_allocation() {
         let bin = Binary::parse(&bomb).unwrap();
         let i = bin.section_index(".debug_info").unwrap();
         let err = bin.contents(i).unwrap_err().to_string();
-        assert!(err.contains(expect_error), "declared {declared}: {err}");
+        // At the per-section cap, the per-file budget (other DWARF sections
+        // come first in file order) may refuse it before the ratio check does.
+        let budget = declared == compress::MAX_INFLATED && err.contains("budget");
+        assert!(err.contains(expect_error) || budget, "declared {declared}: {err}");
         // The Go readers warn; the diff compares the section as stored and says why.
         let info = go::read(&bin);
         assert!(
