@@ -57,12 +57,18 @@ pub struct Artifact {
 
 impl Artifact {
     pub fn new(path: &str, binary: &Binary<'_>) -> Artifact {
+        Artifact::with_sha256(path, binary, None)
+    }
+
+    /// Like [`Artifact::new`], with the file's sha256 when the caller already
+    /// has it (the CLI hashes files as it reads them).
+    pub fn with_sha256(path: &str, binary: &Binary<'_>, sha256: Option<String>) -> Artifact {
         Artifact {
             path: path.to_string(),
             size: binary.data.len() as u64,
             format: binary.format,
             arch: binary.arch.clone(),
-            sha256: crate::binary::sha256_hex(binary.data),
+            sha256: sha256.unwrap_or_else(|| crate::binary::sha256_hex(binary.data)),
         }
     }
 }
