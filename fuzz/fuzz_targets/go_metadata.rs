@@ -5,7 +5,9 @@
 //! and the DWARF reader see mutated DWARF rather than a broken zlib stream.
 //!
 //! Input: a fixture number, then records `region u8, offset u32, op u8,
-//! payload`, applied in order.
+//! payload`, applied in order. Region 0xff instead rewrites the head of a
+//! plain `.debug_info` as many tiny units sharing line tables (`k u16,
+//! stmt_list u32, step u32`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -44,7 +46,14 @@ fuzz_target!(init: {
     let mut records = 0;
     while !input.is_empty() && records < 64 {
         records += 1;
-        let Some(region) = regions.get(input.u8() as usize % regions.len().max(1)) else { break };
+        let selector = input.u8();
+        if selector == 0xff {
+            restructure_dwarf(original, &mut bytes, &mut input);
+            continue;
+        }
+        let Some(region) = regions.get(selector as usize % regions.len().max(1)) else {
+            break;
+        };
         let len = region.end - region.start;
         let at = region.start + input.u32() as usize % len;
         let op = input.u8();
@@ -72,6 +81,54 @@ fuzz_target!(init: {
     let info = go::read(&bin);
     let _ = info.warnings.len();
 });
+
+/// Rewrite the head of a plain (uncompressed) `.debug_info` as `k` tiny
+/// DWARF 4 compile units whose only attribute is `DW_AT_stmt_list`, at
+/// offsets `stmt + u * step`: units sharing (or aliasing into) line tables,
+/// which byte patches in place cannot make. The abbreviation they use is
+/// written over the head of `.debug_abbrev`.
+fn restructure_dwarf(original: &[u8], bytes: &mut [u8], input: &mut Input<'_>) {
+    // Only the fixture with its DWARF inflated in place has it uncompressed.
+    static RANGES: std::sync::OnceLock<Option<(std::ops::Range<usize>, std::ops::Range<usize>)>> =
+        std::sync::OnceLock::new();
+    let plain = fixture(twinbuild_fuzz::FIXTURES.len() as u8);
+    if original.as_ptr() != plain.as_ptr() {
+        return;
+    }
+    let Some((info, abbrev)) = RANGES.get_or_init(|| dwarf_ranges(plain)).clone() else {
+        return;
+    };
+    let (k, stmt, step) = (input.u16() as usize, input.u32(), input.u32() % 4096);
+    if abbrev.len() < 8 {
+        return;
+    }
+    bytes[abbrev.start..abbrev.start + 8].copy_from_slice(&[1, 0x11, 0, 0x10, 0x17, 0, 0, 0]);
+    for u in 0..k.min(info.len() / 16) {
+        let at = info.start + 16 * u;
+        let stmt_list = stmt.wrapping_add(step.wrapping_mul(u as u32));
+        let unit = [
+            &12u32.to_le_bytes()[..],
+            &4u16.to_le_bytes(),
+            &0u32.to_le_bytes(),
+            &[8, 1],
+            &stmt_list.to_le_bytes(),
+        ]
+        .concat();
+        bytes[at..at + 16].copy_from_slice(&unit);
+    }
+}
+
+/// File ranges of `.debug_info` and `.debug_abbrev`, when both are uncompressed.
+fn dwarf_ranges(data: &[u8]) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let bin = Binary::parse(data).ok()?;
+    let range = |name: &str| {
+        let s = &bin.sections[bin.section_index(name)?];
+        s.compression
+            .is_none()
+            .then(|| s.file_range.start as usize..s.file_range.end as usize)
+    };
+    Some((range(".debug_info")?, range(".debug_abbrev")?))
+}
 
 fn regions_of(data: &'static [u8]) -> Vec<std::ops::Range<usize>> {
     use std::collections::HashMap;
