@@ -118,8 +118,12 @@ pub fn attribute(
     if diff.identical {
         return Attribution::default();
     }
-    let l = Side::new(lhs, diff, |p| p.lhs);
-    let r = Side::new(rhs, diff, |p| p.rhs);
+    // The sides' Go structures (DWARF, when it differs, is the costly part) are read at once.
+    let (l, r) = std::thread::scope(|scope| {
+        let r = scope.spawn(|| Side::new(rhs, diff, |p| p.rhs));
+        let l = Side::new(lhs, diff, |p| p.lhs);
+        (l, r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
     let mut warnings: Vec<String> = l
         .marks
         .warnings
