@@ -164,8 +164,11 @@ pub struct InspectArgs {
 
 fn parse_write(s: &str) -> Result<(OutputFormat, PathBuf), String> {
     use clap::ValueEnum;
-    let (format, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. markdown=summary.md")?;
-    let format = OutputFormat::from_str(format, true).map_err(|_| format!("unknown format {format:?}: one of human, json, markdown, html"))?;
+    let (format, file) = s
+        .split_once('=')
+        .ok_or("expected FORMAT=FILE, e.g. markdown=summary.md")?;
+    let format = OutputFormat::from_str(format, true)
+        .map_err(|_| format!("unknown format {format:?}: one of human, json, markdown, html"))?;
     if file.is_empty() {
         return Err("the FILE after = is empty".into());
     }

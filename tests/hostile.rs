@@ -581,7 +581,10 @@ fn zlib_bomb_in_elf_debug_info_is_an_error_not_an_allocation() {
         // At the per-section cap, the per-file budget (other DWARF sections
         // come first in file order) may refuse it before the ratio check does.
         let budget = declared == compress::MAX_INFLATED && err.contains("budget");
-        assert!(err.contains(expect_error) || budget, "declared {declared}: {err}");
+        assert!(
+            err.contains(expect_error) || budget,
+            "declared {declared}: {err}"
+        );
         // The Go readers warn; the diff compares the section as stored and says why.
         let info = go::read(&bin);
         assert!(

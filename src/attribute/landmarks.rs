@@ -243,7 +243,12 @@ pub fn derive_path_hints(l: &Landmarks, r: &Landmarks) -> Vec<Hint> {
 /// (so `/a/src/x.go` vs `/bb/src/x.go` keeps `/src/x.go` whole, and the
 /// differing prefixes are `/a` and `/bb`).
 fn common_suffix(a: &str, b: &str) -> usize {
-    let n = a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count();
+    let n = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let at_boundary = |s: &str| n == s.len() || s.as_bytes()[s.len() - n - 1] == b'/';
     if at_boundary(a) && at_boundary(b) {
         return n;
