@@ -214,3 +214,40 @@ fn go_debug_testdata_never_panics() {
         failures.join("\n")
     );
 }
+
+/// `line-gcc-zstd.elf` (gcc -Wl,--compress-debug-sections=zstd, from Go's
+/// debug/dwarf tests): its DWARF sections carry `ELFCOMPRESS_ZSTD` headers,
+/// and they inflate to the declared size and to real DWARF.
+#[test]
+fn zstd_compressed_dwarf_is_inflated() {
+    use twinbuild::binary::compress::Algorithm;
+    use twinbuild::binary::Binary;
+    let path = goroot().join("src/debug/dwarf/testdata/line-gcc-zstd.elf");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bin = Binary::parse(&bytes).expect("parses");
+    let mut zstd = 0;
+    for (i, s) in bin.sections.iter().enumerate() {
+        let Some(c) = &s.compression else { continue };
+        assert_eq!(c.algorithm, Algorithm::Zstd, "{}", s.name);
+        zstd += 1;
+        let inflated = bin
+            .contents(i)
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        assert_eq!(inflated.len() as u64, c.uncompressed_size, "{}", s.name);
+        if s.name == ".debug_info" {
+            // unit_length (u32), then the DWARF version.
+            let version = u16::from_le_bytes([inflated[4], inflated[5]]);
+            assert!((2..=5).contains(&version), "DWARF version {version}");
+        }
+    }
+    assert!(
+        zstd >= 3,
+        "expected zstd-compressed DWARF sections, found {zstd}"
+    );
+    let bin_path = assert_cmd::cargo::cargo_bin("twinbuild");
+    let out = Command::new(bin_path)
+        .args(["diff".as_ref(), path.as_os_str(), path.as_os_str()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}

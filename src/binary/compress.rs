@@ -1,13 +1,17 @@
-//! Compressed DWARF: recognising the three framings Go uses and inflating
-//! them under a cap.
+//! Compressed DWARF: recognising the framings Go and the system linkers use
+//! and inflating them under a cap.
 //!
-//! - ELF `SHF_COMPRESSED`: an `Elf32_Chdr`/`Elf64_Chdr` with `ELFCOMPRESS_ZLIB`;
+//! - ELF `SHF_COMPRESSED`: an `Elf32_Chdr`/`Elf64_Chdr` with
+//!   `ELFCOMPRESS_ZLIB` (Go's own linker) or `ELFCOMPRESS_ZSTD` (an external
+//!   link with `-Wl,--compress-debug-sections=zstd`);
 //! - `.zdebug_*` (ELF before Go 1.19, PE) and Mach-O `__zdebug_*`: `"ZLIB"`,
 //!   an 8-byte big-endian uncompressed size, then a zlib stream.
 //!
 //! The declared size is checked before anything is allocated, and inflation
-//! stops at the declared size: a zlib bomb becomes an error, not an
-//! out-of-memory.
+//! stops at the declared size: a zlib or zstd bomb becomes an error, not an
+//! out-of-memory. A compression type this module does not know is not an
+//! error of the file: [`Compression::inflate`] fails for that section, and
+//! the diff compares it as stored, with a warning.
 
 use std::io::Read;
 
@@ -22,13 +26,26 @@ pub const MAX_INFLATED: u64 = 1 << 30;
 /// are compared as stored, with a warning. Real Go binaries inflate to a few
 /// hundred MiB at most.
 pub const MAX_INFLATED_TOTAL: u64 = 1 << 30;
-/// The most a section may claim to grow by (zlib's own ceiling is about 1032:1).
+/// The most a zlib section may claim to grow by (zlib's own ceiling is about 1032:1).
 pub const MAX_RATIO: u64 = 1100;
+/// The most a zstd section may claim to grow by: a frame of RLE blocks
+/// spends 4 bytes on each block of up to 128 KiB.
+pub const MAX_RATIO_ZSTD: u64 = 1 << 15;
+
+/// The compression algorithm of a section's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Zlib,
+    Zstd,
+    /// An ELF `ch_type` this module does not know: the section is compared as stored.
+    Unknown(u32),
+}
 
 /// How a section's file bytes are compressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compression {
-    /// Bytes of framing before the zlib stream.
+    pub algorithm: Algorithm,
+    /// Bytes of framing before the compressed stream.
     pub header_len: u64,
     /// Size the section's contents claim once inflated.
     pub uncompressed_size: u64,
@@ -42,13 +59,15 @@ impl Compression {
         }
         let size = u64::from_be_bytes(raw[4..12].try_into().ok()?);
         Some(Compression {
+            algorithm: Algorithm::Zlib,
             header_len: 12,
             uncompressed_size: size,
         })
     }
 
     /// Recognise an ELF compression header (`SHF_COMPRESSED` is set).
-    /// Returns an error string for an unsupported or truncated header.
+    /// Returns an error string for a truncated header; an unknown
+    /// compression type is [`Algorithm::Unknown`].
     pub fn from_elf_chdr(
         raw: &[u8],
         is_64: bool,
@@ -78,10 +97,13 @@ impl Compression {
         let (Some(ch_type), Some(size)) = (ch_type, size) else {
             return Err("compression header is truncated".into());
         };
-        if ch_type != 1 {
-            return Err(format!("compression type {ch_type} is not zlib"));
-        }
+        let algorithm = match ch_type {
+            1 => Algorithm::Zlib,
+            2 => Algorithm::Zstd,
+            other => Algorithm::Unknown(other),
+        };
         Ok(Compression {
+            algorithm,
             header_len,
             uncompressed_size: size,
         })
@@ -98,19 +120,41 @@ impl Compression {
                 "declares {size} bytes inflated, over the {MAX_INFLATED}-byte cap"
             ));
         }
-        if size > (stream.len() as u64 + 64).saturating_mul(MAX_RATIO) {
+        let (name, ratio) = match self.algorithm {
+            Algorithm::Zlib => ("zlib", MAX_RATIO),
+            Algorithm::Zstd => ("zstd", MAX_RATIO_ZSTD),
+            Algorithm::Unknown(t) => {
+                return Err(format!(
+                    "compression type {t} is neither zlib (1) nor zstd (2)"
+                ))
+            }
+        };
+        if size > (stream.len() as u64 + 64).saturating_mul(ratio) {
             return Err(format!(
-                "declares {size} bytes inflated from {} compressed bytes, more than zlib can produce",
+                "declares {size} bytes inflated from {} compressed bytes, more than {name} can produce",
                 stream.len()
             ));
         }
         let mut out = Vec::new();
         out.try_reserve_exact(size as usize)
             .map_err(|_| format!("cannot allocate {size} bytes to inflate"))?;
-        let mut decoder = flate2::read::ZlibDecoder::new(stream).take(size + 1);
-        decoder
-            .read_to_end(&mut out)
-            .map_err(|e| format!("zlib stream is corrupt: {e}"))?;
+        let corrupt = |e: &dyn std::fmt::Display| format!("{name} stream is corrupt: {e}");
+        match self.algorithm {
+            Algorithm::Zstd => {
+                let decoder =
+                    ruzstd::decoding::StreamingDecoder::new(stream).map_err(|e| corrupt(&e))?;
+                decoder
+                    .take(size + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|e| corrupt(&e))?;
+            }
+            _ => {
+                flate2::read::ZlibDecoder::new(stream)
+                    .take(size + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|e| corrupt(&e))?;
+            }
+        }
         if out.len() as u64 != size {
             return Err(format!(
                 "inflates to {} bytes, but its header declares {size}",
@@ -178,10 +222,64 @@ mod tests {
             .is_err());
         assert!(Compression::from_zdebug(b"ZLIB\0\0").is_none());
         assert!(Compression::from_elf_chdr(&[1, 0, 0], true, true).is_err());
-        let mut chdr = vec![2, 0, 0, 0, 0, 0, 0, 0];
-        chdr.extend_from_slice(&[0; 16]);
-        assert!(Compression::from_elf_chdr(&chdr, true, true)
-            .unwrap_err()
-            .contains("not zlib"));
+    }
+
+    /// An Elf64_Chdr (little-endian) of `ch_type` declaring `size`, then `stream`.
+    fn chdr64(ch_type: u32, size: u64, stream: &[u8]) -> Vec<u8> {
+        let mut raw = ch_type.to_le_bytes().to_vec();
+        raw.extend_from_slice(&[0; 4]);
+        raw.extend_from_slice(&size.to_le_bytes());
+        raw.extend_from_slice(&1u64.to_le_bytes());
+        raw.extend_from_slice(stream);
+        raw
+    }
+
+    fn zstd(data: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    #[test]
+    fn inflates_elf_zlib_and_zstd() {
+        let text = b"the same DWARF, compressed two ways ".repeat(100);
+        for (ch_type, stream) in [(1, zlib(&text)), (2, zstd(&text))] {
+            let raw = chdr64(ch_type, text.len() as u64, &stream);
+            let c = Compression::from_elf_chdr(&raw, true, true).unwrap();
+            assert_eq!(c.header_len, 24);
+            assert_eq!(c.inflate(&raw).unwrap(), text, "ch_type {ch_type}");
+        }
+    }
+
+    #[test]
+    fn zstd_bomb_and_corruption_are_errors() {
+        // 64 MiB of zeros declared as 1 KiB stops at the declared size.
+        let raw = chdr64(2, 1024, &zstd(&vec![0u8; 64 << 20]));
+        let err = Compression::from_elf_chdr(&raw, true, true)
+            .unwrap()
+            .inflate(&raw)
+            .unwrap_err();
+        assert!(err.contains("more than 1024"), "{err}");
+        // Declared far past what the stream's length allows.
+        let raw = chdr64(2, 1 << 29, &zstd(b"x"));
+        let err = Compression::from_elf_chdr(&raw, true, true)
+            .unwrap()
+            .inflate(&raw)
+            .unwrap_err();
+        assert!(err.contains("more than zstd can produce"), "{err}");
+        // A zlib stream labelled zstd.
+        let raw = chdr64(2, 11, &zlib(b"hello world"));
+        let err = Compression::from_elf_chdr(&raw, true, true)
+            .unwrap()
+            .inflate(&raw)
+            .unwrap_err();
+        assert!(err.contains("zstd stream is corrupt"), "{err}");
+    }
+
+    #[test]
+    fn unknown_type_fails_the_section_not_the_file() {
+        let raw = chdr64(99, 11, &zlib(b"hello world"));
+        let c = Compression::from_elf_chdr(&raw, true, true).unwrap();
+        assert_eq!(c.algorithm, Algorithm::Unknown(99));
+        let err = c.inflate(&raw).unwrap_err();
+        assert!(err.contains("compression type 99"), "{err}");
     }
 }
