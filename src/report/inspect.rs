@@ -133,8 +133,12 @@ fn human(x: &Inspection<'_>, bin: &Binary<'_>) -> String {
         Some(id) => {
             let _ = writeln!(o, "build ID     {}", escape(&id.value));
         }
-        None => {
+        // A Go binary without one was linked with -ldflags=-buildid=; other files never had one.
+        None if g.pclntab.is_some() => {
             let _ = writeln!(o, "build ID     none (built with -ldflags=-buildid=)");
+        }
+        None => {
+            let _ = writeln!(o, "build ID     none");
         }
     }
     if let Some(gnu) = &g.gnu_build_id {
