@@ -520,7 +520,7 @@ fn pe_lying_headers() {
 /// (a literal 0, then runs of 258 at distance 1: 13 bits per 258 bytes),
 /// so the test does not spend seconds compressing zeros.
 fn zeros_zlib(n: u64) -> Vec<u8> {
-    assert!(n >= 1 && (n - 1) % 258 == 0, "n = 1 + 258k");
+    assert!(n >= 1 && (n - 1).is_multiple_of(258), "n = 1 + 258k");
     let mut out = vec![0x78, 0x01];
     let (mut acc, mut nbits) = (0u64, 0u32);
     let mut bits = |value: u64, count: u32, out: &mut Vec<u8>| {
@@ -830,7 +830,7 @@ fn elf_with_shared_line_table(units: usize, files: usize) -> Vec<u8> {
         (".debug_line", line),
     ] {
         let h = elf_shdr(&d, name);
-        while d.len() % 8 != 0 {
+        while !d.len().is_multiple_of(8) {
             d.push(0);
         }
         let at = d.len() as u64;

@@ -514,7 +514,7 @@ fn finding(o: &mut String, f: &Finding) {
 /// Decode an excerpt's hex; `None` when it is not well-formed hex.
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let b = hex.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)
