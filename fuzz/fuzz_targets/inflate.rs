@@ -4,8 +4,10 @@
 //! ("ZLIB" + u64be size + stream); as an ELF compressed section (32/64-bit,
 //! either byte order); or the bytes zlib-compressed here with a declared
 //! size taken from the input (so the decoder sees valid streams whose
-//! declared size lies). Inflation must end in the declared bytes or an
-//! error, never more, and never allocate past the caps.
+//! declared size lies); or the bytes as a zstd stream behind an ELF
+//! `Chdr` of type `ELFCOMPRESS_ZSTD` with a declared size from the input.
+//! Inflation must end in the declared bytes or an error, never more, and
+//! never allocate past the caps.
 #![no_main]
 
 use std::io::Write;
@@ -17,7 +19,7 @@ use twinbuild_fuzz::Input;
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
     let mode = input.u8();
-    let (c, raw): (Option<Compression>, Vec<u8>) = match mode % 4 {
+    let (c, raw): (Option<Compression>, Vec<u8>) = match mode % 5 {
         0 => {
             let raw = input.bytes(usize::MAX).to_vec();
             (Compression::from_zdebug(&raw), raw)
@@ -28,6 +30,16 @@ fuzz_target!(|data: &[u8]| {
                 Compression::from_elf_chdr(&raw, mode & 4 != 0, mode & 8 != 0).ok(),
                 raw,
             )
+        }
+        4 => {
+            let declared = input.u64() % (1 << 24);
+            // Elf64_Chdr, little-endian: ch_type 2 (zstd), reserved, ch_size, ch_addralign.
+            let mut raw = 2u32.to_le_bytes().to_vec();
+            raw.extend_from_slice(&[0; 4]);
+            raw.extend_from_slice(&declared.to_le_bytes());
+            raw.extend_from_slice(&1u64.to_le_bytes());
+            raw.extend_from_slice(input.bytes(usize::MAX));
+            (Compression::from_elf_chdr(&raw, true, true).ok(), raw)
         }
         _ => {
             let declared = input.u64();
