@@ -208,27 +208,13 @@ pub(crate) fn probe(
     cgo: bool,
     timeout: Duration,
 ) -> Result<Probe, String> {
-    let args = vec!["version".to_string()];
-    let done = run::run(
-        &Spawn {
-            program: go,
-            args: &args,
-            dir,
-            env,
-        },
-        timeout,
-    )
-    .map_err(|e| e.to_string())?;
-    if !done.success() {
-        return Err(one_line_reason(&done.output, &done.code()));
-    }
+    let output = run_go(go, &["version".to_string()], dir, env, timeout)?;
     // After a toolchain switch the output starts with `go: downloading …` lines.
-    let go_version = done
-        .output
+    let go_version = output
         .lines()
         .map(str::trim)
         .rfind(|l| l.starts_with("go version "))
-        .unwrap_or(done.output.trim())
+        .unwrap_or(output.trim())
         .to_string();
     let mut vars: Vec<&str> = RECORDED_GO_ENV.to_vec();
     vars.extend(arch_level_var_all());
@@ -248,6 +234,30 @@ pub(crate) fn probe(
         version,
         go_env: values,
     })
+}
+
+/// Runs `go ARGS` with the side's environment in `dir`: its output, or why it failed in one line.
+fn run_go(
+    go: &Path,
+    args: &[String],
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<String, String> {
+    let done = run::run(
+        &Spawn {
+            program: go,
+            args,
+            dir,
+            env,
+        },
+        timeout,
+    )
+    .map_err(|e| e.to_string())?;
+    if !done.success() {
+        return Err(one_line_reason(&done.output, &done.code()));
+    }
+    Ok(done.output)
 }
 
 fn arch_level_var_all() -> [&'static str; 9] {
@@ -273,25 +283,12 @@ fn go_env_json(
 ) -> Result<BTreeMap<String, String>, String> {
     let mut args = vec!["env".to_string(), "-json".to_string()];
     args.extend(vars.iter().map(|v| v.to_string()));
-    let done = run::run(
-        &Spawn {
-            program: go,
-            args: &args,
-            dir,
-            env,
-        },
-        timeout,
-    )
-    .map_err(|e| e.to_string())?;
-    if !done.success() {
-        return Err(one_line_reason(&done.output, &done.code()));
-    }
+    let output = run_go(go, &args, dir, env, timeout)?;
     // The output is the JSON object, possibly after `go: downloading …` lines.
-    let start = done
-        .output
+    let start = output
         .find('{')
         .ok_or_else(|| "no JSON from `go env -json`".to_string())?;
-    serde_json::from_str(&done.output[start..])
+    serde_json::from_str(&output[start..])
         .map_err(|e| format!("cannot read `go env -json` output: {e}"))
 }
 

@@ -146,6 +146,7 @@ pub fn diff(lhs: &Binary<'_>, rhs: &Binary<'_>) -> Diff {
     Diff { identical, pairs }
 }
 
+/// The pair of `l` and `r` as found equal: where every comparison starts.
 fn same_pair(
     lhs: &Binary<'_>,
     rhs: &Binary<'_>,
@@ -186,19 +187,8 @@ fn sizes(
 }
 
 fn compare(lhs: &Binary<'_>, rhs: &Binary<'_>, l: Option<usize>, r: Option<usize>) -> SectionPair {
-    let (name, lhs_size, rhs_size) = sizes(lhs, rhs, l, r);
-    let mut pair = SectionPair {
-        name,
-        lhs: l,
-        rhs: r,
-        status: Status::Same,
-        lhs_size,
-        rhs_size,
-        compared: Compared::Raw,
-        hunks: vec![],
-        differing_bytes: 0,
-        warning: None,
-    };
+    let mut pair = same_pair(lhs, rhs, l, r);
+    let (lhs_size, rhs_size) = (pair.lhs_size, pair.rhs_size);
     let (i, j) = match (l, r) {
         (Some(i), Some(j)) => (i, j),
         (Some(_), None) => {
