@@ -120,6 +120,17 @@ fn an_empty_file() {
     check_bad("empty", &write(dir.path(), "empty", b""), "empty file");
 }
 
+/// A file over the input limit is refused before a byte of it is read (it is
+/// sparse here: its size costs no disk and no memory).
+#[test]
+fn a_file_over_the_input_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge");
+    let f = std::fs::File::create(&huge).unwrap();
+    f.set_len(twinbuild::binary::MAX_INPUT_SIZE + 1).unwrap();
+    check_bad("over the limit", &huge, "input limit");
+}
+
 #[test]
 fn a_text_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -142,8 +142,11 @@ pub enum ContentError {
     Decompress { section: String, reason: String },
 }
 
-/// The largest input twinbuild reads (a defence against hostile input, not a Go limit).
-pub const MAX_INPUT_SIZE: u64 = 4 << 30;
+/// The largest input twinbuild reads (a defence against hostile input, not a
+/// Go limit). Both inputs are held in memory with up to
+/// [`MAX_INFLATED_TOTAL`](compress::MAX_INFLATED_TOTAL) inflated beside each,
+/// so a diff takes at most about 6 GiB whatever it is given.
+pub const MAX_INPUT_SIZE: u64 = 2 << 30;
 
 impl<'data> Binary<'data> {
     /// Parse `data` as ELF, Mach-O or PE.
