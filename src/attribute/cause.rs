@@ -68,6 +68,19 @@ impl Cause {
         }
     }
 
+    /// How the reports name the `layout-shift` bytes that follow from a
+    /// root finding of this cause: moved bytes for most roots; for a
+    /// toolchain difference (another Go version, another GOAMD64) also the
+    /// code the compiler generated differently, which no finer cause names.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            Cause::Toolchain => {
+                "more follow from it (code generated differently, and what that moved)"
+            }
+            _ => "more shifted by it",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<Cause> {
         Cause::ALL.into_iter().find(|c| c.code() == code)
     }

@@ -305,7 +305,7 @@ fn root_causes(o: &mut String, r: &Report) {
             escape(&f.section)
         );
         if n > 0 {
-            let _ = write!(o, "; {} more shifted by it", size(bytes));
+            let _ = write!(o, "; {} {}", size(bytes), f.cause.consequence());
         }
         o.push_str("</span>");
         if let Some(fix) = &f.fix {

@@ -160,7 +160,7 @@ pub fn render(r: &Report, color: bool) -> String {
             );
             let mut line = format!("      {} in {}", size(f.bytes), escape(&f.section));
             if shifted > 0 {
-                let _ = write!(line, "; {} more shifted by it", size(shifted));
+                let _ = write!(line, "; {} {}", size(shifted), f.cause.consequence());
             }
             let _ = writeln!(o, "{line}");
             if let Some(fix) = &f.fix {

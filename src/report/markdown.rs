@@ -276,7 +276,7 @@ fn root_causes(out: &mut Out, r: &Report) {
             cd(&f.section, false)
         );
         if shifted > 0 {
-            let _ = write!(item, "; {} more shifted by it", size(shifted));
+            let _ = write!(item, "; {} {}", size(shifted), f.cause.consequence());
         }
         if let Some(fix) = &f.fix {
             let _ = write!(item, "  \n   **Fix:** {}", esc(fix));
