@@ -120,9 +120,22 @@ impl Compression {
                 "declares {size} bytes inflated, over the {MAX_INFLATED}-byte cap"
             ));
         }
-        let (name, ratio) = match self.algorithm {
-            Algorithm::Zlib => ("zlib", MAX_RATIO),
-            Algorithm::Zstd => ("zstd", MAX_RATIO_ZSTD),
+        let corrupt =
+            |name: &str, e: &dyn std::fmt::Display| format!("{name} stream is corrupt: {e}");
+        let (name, ratio, decoder): (_, _, Box<dyn Read + '_>) = match self.algorithm {
+            Algorithm::Zlib => (
+                "zlib",
+                MAX_RATIO,
+                Box::new(flate2::read::ZlibDecoder::new(stream)),
+            ),
+            Algorithm::Zstd => (
+                "zstd",
+                MAX_RATIO_ZSTD,
+                Box::new(
+                    ruzstd::decoding::StreamingDecoder::new(stream)
+                        .map_err(|e| corrupt("zstd", &e))?,
+                ),
+            ),
             Algorithm::Unknown(t) => {
                 return Err(format!(
                     "compression type {t} is neither zlib (1) nor zstd (2)"
@@ -138,23 +151,10 @@ impl Compression {
         let mut out = Vec::new();
         out.try_reserve_exact(size as usize)
             .map_err(|_| format!("cannot allocate {size} bytes to inflate"))?;
-        let corrupt = |e: &dyn std::fmt::Display| format!("{name} stream is corrupt: {e}");
-        match self.algorithm {
-            Algorithm::Zstd => {
-                let decoder =
-                    ruzstd::decoding::StreamingDecoder::new(stream).map_err(|e| corrupt(&e))?;
-                decoder
-                    .take(size + 1)
-                    .read_to_end(&mut out)
-                    .map_err(|e| corrupt(&e))?;
-            }
-            _ => {
-                flate2::read::ZlibDecoder::new(stream)
-                    .take(size + 1)
-                    .read_to_end(&mut out)
-                    .map_err(|e| corrupt(&e))?;
-            }
-        }
+        decoder
+            .take(size + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| corrupt(name, &e))?;
         if out.len() as u64 != size {
             return Err(format!(
                 "inflates to {} bytes, but its header declares {size}",
