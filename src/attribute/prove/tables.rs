@@ -34,6 +34,12 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     proof.extend(pclntab::prove(inputs));
     proof.extend(dwarf::prove(inputs));
     proof.extend(symtab::prove(inputs));
+    if let (Some(l), Some(r)) = (
+        symtab::code_signature(inputs.lhs),
+        symtab::code_signature(inputs.rhs),
+    ) {
+        proof.hashes.extend(l.into_iter().zip(r));
+    }
     proof.finish();
     proof
 }
