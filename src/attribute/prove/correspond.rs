@@ -367,18 +367,17 @@ impl<'b, 'd> AddrMap<'b, 'd> {
     /// Reading the same constant bytes is the same program; writable data is
     /// never matched this way (two variables with one value are two variables).
     pub fn by_content(&self, l: u64, r: u64) -> bool {
-        let (Some((a, ea)), Some((b, eb))) =
-            (anonymous_rodata(self.lhs, l), anonymous_rodata(self.rhs, r))
-        else {
-            return false;
-        };
-        let w = ea.min(eb).min(CONTENT_WINDOW) as usize;
-        w >= 1 && a.len() >= w && b.len() >= w && a[..w] == b[..w]
+        self.content_width(l, r).is_some()
     }
 
-    /// Is anonymous read-only byte run `l` (lhs) found, the same, at `r` (rhs)?
-    pub fn same_anonymous_bytes(&self, l: u64, r: u64) -> bool {
-        self.by_content(l, r)
+    /// How many bytes [`AddrMap::by_content`] compared and found equal, if it did.
+    pub fn content_width(&self, l: u64, r: u64) -> Option<u64> {
+        let ((a, ea), (b, eb)) = (
+            anonymous_rodata(self.lhs, l)?,
+            anonymous_rodata(self.rhs, r)?,
+        );
+        let w = ea.min(eb).min(CONTENT_WINDOW) as usize;
+        (w >= 1 && a.len() >= w && b.len() >= w && a[..w] == b[..w]).then_some(w as u64)
     }
 
     /// Is `address` inside a loaded section of the lhs (`true`) or rhs (`false`)?

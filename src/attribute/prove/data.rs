@@ -223,23 +223,15 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                                     return None;
                                 }
                                 let from = other.start.saturating_sub(CONTENT_WINDOW);
-                                let found = (from..other.end + CONTENT_WINDOW).any(|c| {
+                                let width = (from..other.end + CONTENT_WINDOW).find_map(|c| {
                                     if lhs {
-                                        self.map.by_content(at, c)
+                                        self.map.content_width(at, c)
                                     } else {
-                                        self.map.by_content(c, at)
+                                        self.map.content_width(c, at)
                                     }
                                 });
-                                if !found {
-                                    return None;
-                                }
-                                // The run up to the next symbol moved as one.
-                                let next = bin.symbols.partition_point(|x| x.address <= at);
-                                let stop = bin
-                                    .symbols
-                                    .get(next)
-                                    .map_or(end, |n| n.address.saturating_sub(base));
-                                off = stop.min(off + CONTENT_WINDOW).max(off + 1);
+                                // The bytes compared equal moved as one.
+                                off += width?;
                             }
                             None => return None,
                         }
@@ -253,7 +245,12 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         };
         let lsyms = touched(self.lhs, i, &h.lhs)?;
         let rsyms = touched(self.rhs, j, &h.rhs)?;
-        if lsyms.is_empty() && rsyms.is_empty() {
+        // Padding alone is left to the padding rule; moved unnamed bytes were found above.
+        let all_fill = |d: &[u8], r: &Range<u64>| {
+            d.get(range(r))
+                .is_some_and(|b| b.iter().all(|&x| x == 0 || x == 0xcc))
+        };
+        if lsyms.is_empty() && rsyms.is_empty() && all_fill(ld, &h.lhs) && all_fill(rd, &h.rhs) {
             return None;
         }
         let mut pairs: Vec<(&crate::binary::Symbol, &crate::binary::Symbol)> = Vec::new();
