@@ -205,6 +205,7 @@ pub fn attribute(
             lhs_pclntab: l.marks.pclntab.as_ref(),
             rhs_pclntab: r.marks.pclntab.as_ref(),
         }),
+        headers: std::cell::OnceCell::new(),
     };
     // Under a toolchain root, code and data are generated differently: what
     // no proof covers stays its consequence, marked unproven.
@@ -288,6 +289,8 @@ struct Proofs<'m, 'b, 'd> {
     code: prove::code::CodeProver<'m, 'b, 'd>,
     data: prove::data::DataProver<'m, 'b, 'd>,
     tables: prove::TableProof,
+    /// Layout quantities of both sides' headers, read at the first header hunk.
+    headers: std::cell::OnceCell<std::collections::HashSet<(u64, u64)>>,
 }
 
 impl Proofs<'_, '_, '_> {
@@ -328,9 +331,12 @@ impl Proofs<'_, '_, '_> {
             });
         }
         if matches!(ls.kind, SectionKind::Header) || ls.name == "(section headers)" {
+            let q = self
+                .headers
+                .get_or_init(|| prove::headers::quantities(ctx.l.bin, ctx.r.bin));
             return prove::headers::prove(
                 ctx.l.bin,
-                ctx.r.bin,
+                q,
                 self.code.map(),
                 i,
                 ctx.l.data(i),
