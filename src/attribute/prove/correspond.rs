@@ -108,13 +108,21 @@ impl Funcs {
                 }
             }
         }
-        if list.is_empty() {
+        // Code the pclntab does not list (C functions of a cgo binary, or
+        // every function when there is no pclntab): from the symbols.
+        list.sort_by_key(|f| (f.start, f.end));
+        let go_funcs = list.len();
+        let listed = |list: &[Func], a: u64| {
+            let i = list[..go_funcs].partition_point(|f| f.start <= a);
+            i.checked_sub(1).is_some_and(|i| a < list[i].end)
+        };
+        {
             for s in &bin.symbols {
                 let code = s
                     .section
                     .and_then(|i| bin.sections.get(i))
                     .is_some_and(|sec| crate::attribute::is_code(&sec.name));
-                if code && s.size > 0 {
+                if code && s.size > 0 && (s.sized || go_funcs == 0) && !listed(&list, s.address) {
                     list.push(Func {
                         name: s.name.clone(),
                         nth: 0,
