@@ -1138,7 +1138,12 @@ mod tests {
             "release",
             "plain-a",
             &[],
-            &[Cause::EmbeddedPath, Cause::BuildId, Cause::Buildinfo, Cause::Dwarf],
+            &[
+                Cause::EmbeddedPath,
+                Cause::BuildId,
+                Cause::Buildinfo,
+                Cause::Dwarf,
+            ],
         );
     }
 

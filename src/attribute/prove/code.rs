@@ -323,8 +323,15 @@ impl<'m, 'b, 'd> CodeProver<'m, 'b, 'd> {
                 OpKind::Immediate32 | OpKind::Immediate64 | OpKind::Immediate32to64 => {
                     let (va, vb) = (x.immediate(op), y.immediate(op));
                     if va != vb {
-                        // An immediate that is an address on both sides (absolute code).
-                        if !(self.map.is_address(va, true) && self.map.corresponds(va, vb)) {
+                        // An immediate that is an address on both sides: only
+                        // 386 code loads addresses as immediates (amd64 Go code
+                        // is RIP-relative), so elsewhere a changed immediate is
+                        // a changed constant even when it looks like an address.
+                        let absolute_code = matches!(self.isa, Some(Isa::X86 { bitness: 32 }));
+                        if !(absolute_code
+                            && self.map.is_address(va, true)
+                            && self.map.corresponds(va, vb))
+                        {
                             return false;
                         }
                         if x.try_set_immediate_u64(op, 0).is_err()

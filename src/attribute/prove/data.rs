@@ -34,6 +34,8 @@ pub struct DataProver<'m, 'b, 'd> {
     ptr: u64,
     /// Bases of 32-bit offsets, both sides: (lhs, rhs).
     bases: Vec<(u64, u64)>,
+    /// The lhs's pointer-free data and bss (`runtime.noptrdata`..`runtime.enoptrdata`, ...).
+    pointer_free: Vec<Range<u64>>,
 }
 
 impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
@@ -70,6 +72,13 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                 }
             }
         }
+        let pointer_free = [
+            ("runtime.noptrdata", "runtime.enoptrdata"),
+            ("runtime.noptrbss", "runtime.enoptrbss"),
+        ]
+        .iter()
+        .filter_map(|(a, b)| Some(base(lhs, &[a])?..base(lhs, &[b])?))
+        .collect();
         DataProver {
             lhs,
             rhs,
@@ -77,6 +86,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             roots,
             ptr: if lhs.is_64 { 8 } else { 4 },
             bases,
+            pointer_free,
         }
     }
 
@@ -152,6 +162,12 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         i: usize,
         j: usize,
     ) -> Option<ProofKind> {
+        // Go's pointer-free data holds no addresses the linker wrote: a
+        // value there that looks like corresponding addresses is a changed
+        // value (an integer chosen to look like one is the attack).
+        if self.pointer_free(la + off) {
+            return None;
+        }
         let (lv, rv) = (
             self.read(ld, off, self.ptr)?,
             self.read(rd, roff, self.ptr)?,
@@ -309,6 +325,11 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             }
         }
         Some(kind)
+    }
+
+    /// Is lhs address `a` inside Go's pointer-free data or bss?
+    fn pointer_free(&self, a: u64) -> bool {
+        self.pointer_free.iter().any(|r| r.contains(&a))
     }
 
     fn read(&self, data: &[u8], off: u64, size: u64) -> Option<u64> {
