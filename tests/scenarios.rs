@@ -58,6 +58,14 @@ struct Expect {
     format: String,
     /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
     max_unattributed_percent: f64,
+    /// Lower bound for the consequence bytes (findings with a `root`) that
+    /// are proven, in percent (default 99; a toolchain root cannot be proven).
+    #[serde(default = "default_min_proven")]
+    min_proven_percent: f64,
+}
+
+fn default_min_proven() -> f64 {
+    99.0
 }
 
 /// How one scenario went.
@@ -439,6 +447,24 @@ fn check(
     }
     if !reproducible && differing == 0 {
         problems.push("no differing bytes in a differing result".to_string());
+    }
+    // Consequences must be proven, not guessed (issue 11).
+    let (mut consequences, mut proven) = (0u64, 0u64);
+    for f in report["findings"].as_array().into_iter().flatten() {
+        if f["root"].is_null() {
+            continue;
+        }
+        consequences += f["bytes"].as_u64().unwrap_or(0);
+        if let Some(by) = f["proven_by"].as_object() {
+            proven += by.values().filter_map(Value::as_u64).sum::<u64>();
+        }
+    }
+    if consequences > 0 && (proven as f64) < expect.min_proven_percent / 100.0 * consequences as f64 {
+        problems.push(format!(
+            "{proven} of {consequences} consequence bytes proven ({:.2}%), at least {}% expected",
+            100.0 * proven as f64 / consequences as f64,
+            expect.min_proven_percent
+        ));
     }
     let unattributed = by_cause
         .get("unattributed")
