@@ -202,7 +202,7 @@ impl Walk {
             let Ok(unit) = d.unit(h) else { continue };
             let mut cursor = unit.entries();
             while let Ok(Some(e)) = cursor.next_dfs() {
-                out.push(base + e.offset().0 as u64);
+                out.push(base.wrapping_add(e.offset().0 as u64));
                 if out.len() > MAX_DIES {
                     return Some(out);
                 }
@@ -408,7 +408,11 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 }
                 let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
                     let size = u64::from(u.encoding().address_size);
-                    s.place(SectionId::DebugAddr, u.addr_base.0 as u64 + k * size, size)
+                    s.place(
+                        SectionId::DebugAddr,
+                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
+                        size,
+                    )
                 };
                 Ok(word(l, a, i.0 as u64)
                     .zip(word(r, b, j.0 as u64))
@@ -416,7 +420,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                     .collect())
             }
             (AttributeValue::UnitRef(p), AttributeValue::UnitRef(q)) => {
-                ok(self.same_die(ol + p.0 as u64, or + q.0 as u64))
+                ok(self.same_die(ol.wrapping_add(p.0 as u64), or.wrapping_add(q.0 as u64)))
             }
             (AttributeValue::DebugInfoRef(p), AttributeValue::DebugInfoRef(q)) => {
                 ok(self.same_die(p.0 as u64, q.0 as u64))
@@ -578,7 +582,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             s.place(
                 SectionId::DebugLine,
                 h.offset().0 as u64,
-                h.unit_length() as u64 + initial,
+                (h.unit_length() as u64).saturating_add(initial),
             )
         };
         let (pl, pr) = (span(&self.l, p.header()), span(&self.r, q.header()));

@@ -370,9 +370,9 @@ impl<'a> Side<'a> {
         let mut indexes = vec![u32::MAX; usize::try_from(n).ok()?];
         for k in 0..nfunc {
             let at = self.off[FUNCTAB] + 8 * k;
-            let p = u64::from(self.b.u32(at)?) + shift;
+            let p = u64::from(self.b.u32(at)?).checked_add(shift)?;
             let q = if k + 1 < nfunc {
-                u64::from(self.b.u32(at + 8)?) + shift
+                u64::from(self.b.u32(at + 8)?).checked_add(shift)?
             } else {
                 span
             };
