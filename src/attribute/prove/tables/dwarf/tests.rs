@@ -144,3 +144,22 @@ fn corrupt_dwarf_does_not_panic() {
         with_proof(&x, &y, &[PATHS], |_, _, _, _| {});
     }
 }
+
+#[test]
+fn equal_units_line_programs_and_frames_are_covered_whole() {
+    let (x, y) = (
+        fixtures::load("linux-amd64", "plain-a"),
+        fixtures::load("linux-amd64", "plain-b"),
+    );
+    with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+        for name in [".debug_info", ".debug_line", ".debug_frame"] {
+            let i = a.section_index(name).unwrap();
+            let len = a.contents(i).unwrap().len() as u64;
+            assert!(
+                proof.lhs.iter().any(|p| p.0 == i && p.1 == (0..len)),
+                "{name}: {:?}",
+                proof.lhs.iter().filter(|p| p.0 == i).take(3).collect::<Vec<_>>()
+            );
+        }
+    });
+}
