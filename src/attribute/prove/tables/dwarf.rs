@@ -41,6 +41,8 @@ use crate::attribute::Cause;
 use crate::binary::Binary;
 use crate::diff::Status;
 
+mod lists;
+
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 type Dwarf<'a> = gimli::Dwarf<R<'a>>;
 
@@ -454,11 +456,11 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             (
                 x @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
                 y @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
-            ) => ok(self.ranges(a, b, x, y)),
+            ) => self.ranges(a, b, x, y).ok_or(()),
             (
                 x @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
                 y @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
-            ) => ok(self.locations(a, b, x, y)),
+            ) => self.locations(a, b, x, y).ok_or(()),
             (x, y) if is_string(&x) && is_string(&y) => {
                 let (Ok(p), Ok(q)) = (l.d.attr_string(a, x), r.d.attr_string(b, y)) else {
                     return Err(());
@@ -522,6 +524,72 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         b: &Unit<R<'a>>,
         x: AttributeValue<R<'a>>,
         y: AttributeValue<R<'a>>,
+    ) -> Option<Vec<(Place, Place)>> {
+        let (Ok(Some(p)), Ok(Some(q))) = (
+            self.l.d.attr_ranges_offset(a, x),
+            self.r.d.attr_ranges_offset(b, y),
+        ) else {
+            return None;
+        };
+        if !self.same_ranges(a, b, x, y) {
+            return None;
+        }
+        let v5 = a.encoding().version >= 5;
+        let (id, kind) = if v5 {
+            (SectionId::DebugRngLists, lists::Kind::RngLists)
+        } else {
+            (SectionId::DebugRanges, lists::Kind::Ranges)
+        };
+        Some(self.list_places(a, b, id, kind, p.0 as u64, q.0 as u64))
+    }
+
+    /// The places of two lists compared equal, and the `.debug_addr` words
+    /// they use (paired when both use as many); none when a list cannot be delimited.
+    fn list_places(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        id: SectionId,
+        kind: lists::Kind,
+        p: u64,
+        q: u64,
+    ) -> Vec<(Place, Place)> {
+        let le = self.inputs.lhs.little_endian;
+        let (sa, sb) = (a.encoding().address_size, b.encoding().address_size);
+        let (Some((nl, il)), Some((nr, ir))) = (
+            lists::extent(self.l.loaded.get(id), p, kind, sa, le),
+            lists::extent(self.r.loaded.get(id), q, kind, sb, le),
+        ) else {
+            return vec![];
+        };
+        let mut out: Vec<(Place, Place)> = self
+            .l
+            .place(id, p, nl)
+            .zip(self.r.place(id, q, nr))
+            .into_iter()
+            .collect();
+        if il.len() == ir.len() {
+            for (i, j) in il.into_iter().zip(ir) {
+                let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
+                    let size = u64::from(u.encoding().address_size);
+                    s.place(
+                        SectionId::DebugAddr,
+                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
+                        size,
+                    )
+                };
+                out.extend(word(&self.l, a, i).zip(word(&self.r, b, j)));
+            }
+        }
+        out
+    }
+
+    fn same_ranges(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
     ) -> bool {
         let (Ok(Some(mut p)), Ok(Some(mut q))) =
             (self.l.d.attr_ranges(a, x), self.r.d.attr_ranges(b, y))
@@ -545,6 +613,31 @@ impl<'a> Compare<'_, 'a, '_, '_> {
     }
 
     fn locations(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
+    ) -> Option<Vec<(Place, Place)>> {
+        let (Ok(Some(p)), Ok(Some(q))) = (
+            self.l.d.attr_locations_offset(a, x),
+            self.r.d.attr_locations_offset(b, y),
+        ) else {
+            return None;
+        };
+        if !self.same_locations(a, b, x, y) {
+            return None;
+        }
+        let v5 = a.encoding().version >= 5;
+        let (id, kind) = if v5 {
+            (SectionId::DebugLocLists, lists::Kind::LocLists)
+        } else {
+            (SectionId::DebugLoc, lists::Kind::Loc)
+        };
+        Some(self.list_places(a, b, id, kind, p.0 as u64, q.0 as u64))
+    }
+
+    fn same_locations(
         &self,
         a: &Unit<R<'a>>,
         b: &Unit<R<'a>>,

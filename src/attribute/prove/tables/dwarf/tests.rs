@@ -158,8 +158,53 @@ fn equal_units_line_programs_and_frames_are_covered_whole() {
             assert!(
                 proof.lhs.iter().any(|p| p.0 == i && p.1 == (0..len)),
                 "{name}: {:?}",
-                proof.lhs.iter().filter(|p| p.0 == i).take(3).collect::<Vec<_>>()
+                proof
+                    .lhs
+                    .iter()
+                    .filter(|p| p.0 == i)
+                    .take(3)
+                    .collect::<Vec<_>>()
             );
         }
     });
+}
+
+#[test]
+fn lists_and_addresses_are_covered_where_used() {
+    for target in ["linux-amd64", "darwin-arm64"] {
+        let (x, y) = (
+            fixtures::load(target, "plain-a"),
+            fixtures::load(target, "plain-b"),
+        );
+        with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+            let mut checked = 0;
+            for (i, s) in a.sections.iter().enumerate() {
+                let known = [
+                    "rnglists",
+                    "loclists",
+                    "debug_addr",
+                    "debug_ranges",
+                    "debug_loc",
+                ];
+                if !known.iter().any(|k| s.name.ends_with(k)) && !s.name.contains("_addr") {
+                    continue;
+                }
+                let len = a.contents(i).unwrap().len() as u64;
+                let covered: u64 = proof
+                    .lhs
+                    .iter()
+                    .filter(|p| p.0 == i)
+                    .map(|p| p.1.end - p.1.start)
+                    .sum();
+                // Only the sections' headers are not covered.
+                assert!(
+                    covered + 64 >= len,
+                    "{target} {}: {covered} of {len}",
+                    s.name
+                );
+                checked += 1;
+            }
+            assert!(checked >= 2, "{target}: {checked} list sections");
+        });
+    }
 }
