@@ -19,7 +19,11 @@
 //!   largest inline index in pcdata 2) entry by entry, names by string;
 //!   zero alignment padding after a record; the final end-of-text entry;
 //! - pctab's leading pad byte; the `findfunctab`, when its bytes are exactly
-//!   what the linker computes from that side's functab.
+//!   what the linker computes from that side's functab;
+//! - the runtime's `moduledata` words that describe the pclntab (its
+//!   address, each table's address, the name and file tables' lengths, the
+//!   functab's length, `findfunctab`, `epclntab`), where they hold exactly
+//!   what the decoded header gives.
 //!
 //! Not decoded, so never covered: funcdata other than inline trees (stack
 //! maps, stack objects, open-coded defer info, arg info, wrapper info),
@@ -83,7 +87,20 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
             c.cover(lhs, side.place(pad..pad + 1));
         }
         if let Some((section, range)) = side.checked_findfunctab() {
-            c.cover(lhs, (section, range));
+            c.cover(lhs, (section, range.clone()));
+            // moduledata.findfunctab points at it.
+            if let Some(m) = side.module {
+                let ptr = u64::from(side.ptr);
+                let at = m.at.1 + 19 * ptr;
+                let b = crate::binary::go::Bytes::new(side.bin.raw(m.at.0), side.bin.little_endian);
+                let addr = side.bin.sections[section].address.map(|a| a + range.start);
+                if addr.is_some() && b.word(at, side.ptr) == addr {
+                    c.cover(lhs, (m.at.0, at..at + ptr));
+                }
+            }
+        }
+        for place in side.module_words() {
+            c.cover(lhs, place);
         }
     }
     proof
