@@ -18,11 +18,15 @@
 //!   files (modulo the roots), then every row (address corresponding;
 //!   file, line, column and flags equal). An equal program's bytes are covered.
 //!
-//! Not decoded, so never covered: `.debug_frame`, `.debug_abbrev`, the
+//! - `.debug_frame`, entry by entry: CIEs equal; FDEs with corresponding
+//!   initial locations, equal lengths, the same CIE (by position) and
+//!   equal decoded instructions.
+//!
+//! Not decoded, so never covered: `.debug_abbrev`, the
 //! bytes of `.debug_rnglists`/`.debug_loclists`/`.debug_ranges`/`.debug_loc`
 //! (their entries are compared, but the bytes they occupy are not
 //! delimited), units past the bounds ([`MAX_UNITS`], [`MAX_DIES`],
-//! [`MAX_ROWS`]). A unit or line program that differs is a
+//! [`MAX_ROWS`], [`MAX_FRAME_ENTRIES`]). A unit or line program that differs is a
 //! [`TableDifference`] naming the function (or unit) where it differs.
 
 use std::borrow::Cow;
@@ -37,6 +41,10 @@ use crate::attribute::Cause;
 use crate::binary::Binary;
 use crate::diff::Status;
 
+mod frame;
+mod line;
+mod lists;
+
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 type Dwarf<'a> = gimli::Dwarf<R<'a>>;
 
@@ -48,11 +56,15 @@ const MAX_DIES: usize = 20_000_000;
 const MAX_ROWS: usize = 50_000_000;
 /// Entries compared per range or location list.
 const MAX_LIST_ENTRIES: usize = 100_000;
+/// Entries compared in `.debug_frame`, and instructions per entry.
+const MAX_FRAME_ENTRIES: usize = 5_000_000;
+const MAX_CFA_INSTRUCTIONS: usize = 100_000;
 /// Operations compared per location expression.
 const MAX_OPS: usize = 10_000;
 
 /// The DWARF sections read.
-const SECTIONS: [SectionId; 11] = [
+const SECTIONS: [SectionId; 12] = [
+    SectionId::DebugFrame,
     SectionId::DebugAbbrev,
     SectionId::DebugInfo,
     SectionId::DebugLine,
@@ -163,6 +175,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
         rows: 0,
     };
     c.units();
+    c.frames(inputs.lhs.little_endian);
     proof
 }
 
@@ -202,7 +215,7 @@ impl Walk {
             let Ok(unit) = d.unit(h) else { continue };
             let mut cursor = unit.entries();
             while let Ok(Some(e)) = cursor.next_dfs() {
-                out.push(base + e.offset().0 as u64);
+                out.push(base.wrapping_add(e.offset().0 as u64));
                 if out.len() > MAX_DIES {
                     return Some(out);
                 }
@@ -408,7 +421,11 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 }
                 let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
                     let size = u64::from(u.encoding().address_size);
-                    s.place(SectionId::DebugAddr, u.addr_base.0 as u64 + k * size, size)
+                    s.place(
+                        SectionId::DebugAddr,
+                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
+                        size,
+                    )
                 };
                 Ok(word(l, a, i.0 as u64)
                     .zip(word(r, b, j.0 as u64))
@@ -416,7 +433,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                     .collect())
             }
             (AttributeValue::UnitRef(p), AttributeValue::UnitRef(q)) => {
-                ok(self.same_die(ol + p.0 as u64, or + q.0 as u64))
+                ok(self.same_die(ol.wrapping_add(p.0 as u64), or.wrapping_add(q.0 as u64)))
             }
             (AttributeValue::DebugInfoRef(p), AttributeValue::DebugInfoRef(q)) => {
                 ok(self.same_die(p.0 as u64, q.0 as u64))
@@ -441,11 +458,11 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             (
                 x @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
                 y @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
-            ) => ok(self.ranges(a, b, x, y)),
+            ) => self.ranges(a, b, x, y).ok_or(()),
             (
                 x @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
                 y @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
-            ) => ok(self.locations(a, b, x, y)),
+            ) => self.locations(a, b, x, y).ok_or(()),
             (x, y) if is_string(&x) && is_string(&y) => {
                 let (Ok(p), Ok(q)) = (l.d.attr_string(a, x), r.d.attr_string(b, y)) else {
                     return Err(());
@@ -509,6 +526,72 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         b: &Unit<R<'a>>,
         x: AttributeValue<R<'a>>,
         y: AttributeValue<R<'a>>,
+    ) -> Option<Vec<(Place, Place)>> {
+        let (Ok(Some(p)), Ok(Some(q))) = (
+            self.l.d.attr_ranges_offset(a, x),
+            self.r.d.attr_ranges_offset(b, y),
+        ) else {
+            return None;
+        };
+        if !self.same_ranges(a, b, x, y) {
+            return None;
+        }
+        let v5 = a.encoding().version >= 5;
+        let (id, kind) = if v5 {
+            (SectionId::DebugRngLists, lists::Kind::RngLists)
+        } else {
+            (SectionId::DebugRanges, lists::Kind::Ranges)
+        };
+        Some(self.list_places(a, b, id, kind, p.0 as u64, q.0 as u64))
+    }
+
+    /// The places of two lists compared equal, and the `.debug_addr` words
+    /// they use (paired when both use as many); none when a list cannot be delimited.
+    fn list_places(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        id: SectionId,
+        kind: lists::Kind,
+        p: u64,
+        q: u64,
+    ) -> Vec<(Place, Place)> {
+        let le = self.inputs.lhs.little_endian;
+        let (sa, sb) = (a.encoding().address_size, b.encoding().address_size);
+        let (Some((nl, il)), Some((nr, ir))) = (
+            lists::extent(self.l.loaded.get(id), p, kind, sa, le),
+            lists::extent(self.r.loaded.get(id), q, kind, sb, le),
+        ) else {
+            return vec![];
+        };
+        let mut out: Vec<(Place, Place)> = self
+            .l
+            .place(id, p, nl)
+            .zip(self.r.place(id, q, nr))
+            .into_iter()
+            .collect();
+        if il.len() == ir.len() {
+            for (i, j) in il.into_iter().zip(ir) {
+                let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
+                    let size = u64::from(u.encoding().address_size);
+                    s.place(
+                        SectionId::DebugAddr,
+                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
+                        size,
+                    )
+                };
+                out.extend(word(&self.l, a, i).zip(word(&self.r, b, j)));
+            }
+        }
+        out
+    }
+
+    fn same_ranges(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
     ) -> bool {
         let (Ok(Some(mut p)), Ok(Some(mut q))) =
             (self.l.d.attr_ranges(a, x), self.r.d.attr_ranges(b, y))
@@ -532,6 +615,31 @@ impl<'a> Compare<'_, 'a, '_, '_> {
     }
 
     fn locations(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
+    ) -> Option<Vec<(Place, Place)>> {
+        let (Ok(Some(p)), Ok(Some(q))) = (
+            self.l.d.attr_locations_offset(a, x),
+            self.r.d.attr_locations_offset(b, y),
+        ) else {
+            return None;
+        };
+        if !self.same_locations(a, b, x, y) {
+            return None;
+        }
+        let v5 = a.encoding().version >= 5;
+        let (id, kind) = if v5 {
+            (SectionId::DebugLocLists, lists::Kind::LocLists)
+        } else {
+            (SectionId::DebugLoc, lists::Kind::Loc)
+        };
+        Some(self.list_places(a, b, id, kind, p.0 as u64, q.0 as u64))
+    }
+
+    fn same_locations(
         &self,
         a: &Unit<R<'a>>,
         b: &Unit<R<'a>>,
@@ -562,135 +670,6 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             }
         }
         false
-    }
-
-    /// Two units' line programs: header, files, rows.
-    fn lines(&mut self, a: &Unit<R<'a>>, b: &Unit<R<'a>>, unit: &str) {
-        let (Some(p), Some(q)) = (a.line_program.clone(), b.line_program.clone()) else {
-            return;
-        };
-        let span = |s: &Side<'a, '_>, h: &gimli::LineProgramHeader<R<'a>>| {
-            let initial = if h.format() == gimli::Format::Dwarf64 {
-                12
-            } else {
-                4
-            };
-            s.place(
-                SectionId::DebugLine,
-                h.offset().0 as u64,
-                h.unit_length() as u64 + initial,
-            )
-        };
-        let (pl, pr) = (span(&self.l, p.header()), span(&self.r, q.header()));
-        match self.line_program(a, b, p, q) {
-            Ok(()) => {
-                if let (Some(pl), Some(pr)) = (pl, pr) {
-                    self.proof.lhs.push(pl);
-                    self.proof.rhs.push(pr);
-                }
-            }
-            Err(Some(what)) => self.differ(
-                what.0.unwrap_or_else(|| unit.to_string()),
-                format!("DWARF line table of {unit} differs: {}", what.1),
-                pl,
-                pr,
-            ),
-            Err(None) => {}
-        }
-    }
-
-    /// `Err(Some((function, what)))` on a difference, `Err(None)` past a bound.
-    #[allow(clippy::type_complexity)] // the error names where and what
-    fn line_program(
-        &mut self,
-        a: &Unit<R<'a>>,
-        b: &Unit<R<'a>>,
-        p: gimli::IncompleteLineProgram<R<'a>>,
-        q: gimli::IncompleteLineProgram<R<'a>>,
-    ) -> Result<(), Option<(Option<String>, String)>> {
-        let (hp, hq) = (p.header(), q.header());
-        let diff = |what: &str| Err(Some((None, what.to_string())));
-        if hp.version() != hq.version()
-            || hp.line_encoding() != hq.line_encoding()
-            || hp.address_size() != hq.address_size()
-            || hp.standard_opcode_lengths().slice() != hq.standard_opcode_lengths().slice()
-        {
-            return diff("header fields");
-        }
-        fn text<'a>(
-            s: &Side<'a, '_>,
-            u: &Unit<R<'a>>,
-            v: AttributeValue<R<'a>>,
-        ) -> Option<&'a [u8]> {
-            s.d.attr_string(u, v).ok().map(|r| r.slice())
-        }
-        let (dp, dq) = (hp.include_directories(), hq.include_directories());
-        if dp.len() != dq.len() {
-            return diff("include directories");
-        }
-        for (x, y) in dp.iter().zip(dq) {
-            let (s, t) = (text(&self.l, a, *x), text(&self.r, b, *y));
-            if !matches!((s, t), (Some(s), Some(t)) if same_text(self.inputs.roots, s, t)) {
-                return diff("include directories");
-            }
-        }
-        let (fp, fq) = (hp.file_names(), hq.file_names());
-        if fp.len() != fq.len() {
-            return diff("file names");
-        }
-        for (x, y) in fp.iter().zip(fq) {
-            let (s, t) = (
-                text(&self.l, a, x.path_name()),
-                text(&self.r, b, y.path_name()),
-            );
-            let same = matches!((s, t), (Some(s), Some(t)) if same_text(self.inputs.roots, s, t))
-                && x.directory_index() == y.directory_index()
-                && x.timestamp() == y.timestamp()
-                && x.size() == y.size()
-                && x.md5() == y.md5();
-            if !same {
-                let name = s.map(|s| String::from_utf8_lossy(s).into_owned());
-                return Err(Some((name, "a file name".into())));
-            }
-        }
-        let (mut rp, mut rq) = (p.rows(), q.rows());
-        loop {
-            self.rows += 1;
-            if self.rows > MAX_ROWS {
-                return Err(None);
-            }
-            let (x, y) = match (rp.next_row(), rq.next_row()) {
-                (Ok(None), Ok(None)) => return Ok(()),
-                (Ok(Some((_, x))), Ok(Some((_, y)))) => (*x, *y),
-                _ => return diff("the number of rows"),
-            };
-            let same = self.inputs.map.corresponds(x.address(), y.address())
-                && x.file_index() == y.file_index()
-                && x.line() == y.line()
-                && x.column() == y.column()
-                && x.is_stmt() == y.is_stmt()
-                && x.basic_block() == y.basic_block()
-                && x.end_sequence() == y.end_sequence()
-                && x.prologue_end() == y.prologue_end()
-                && x.epilogue_begin() == y.epilogue_begin()
-                && x.isa() == y.isa()
-                && x.discriminator() == y.discriminator();
-            if !same {
-                let f = self
-                    .inputs
-                    .map
-                    .lhs_funcs
-                    .at(x.address())
-                    .map(|f| f.name.clone());
-                let what = format!(
-                    "the row at {:#x} (line {} against {})",
-                    x.address(),
-                    x.line().map_or(0, |l| l.get()),
-                    y.line().map_or(0, |l| l.get())
-                );
-                return Err(Some((f, what)));
-            }
-        }
     }
 }
 

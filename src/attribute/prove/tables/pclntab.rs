@@ -19,7 +19,11 @@
 //!   largest inline index in pcdata 2) entry by entry, names by string;
 //!   zero alignment padding after a record; the final end-of-text entry;
 //! - pctab's leading pad byte; the `findfunctab`, when its bytes are exactly
-//!   what the linker computes from that side's functab.
+//!   what the linker computes from that side's functab;
+//! - the runtime's `moduledata` words that describe the pclntab (its
+//!   address, each table's address, the name and file tables' lengths, the
+//!   functab's length, `findfunctab`, `epclntab`), where they hold exactly
+//!   what the decoded header gives.
 //!
 //! Not decoded, so never covered: funcdata other than inline trees (stack
 //! maps, stack objects, open-coded defer info, arg info, wrapper info),
@@ -83,7 +87,20 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
             c.cover(lhs, side.place(pad..pad + 1));
         }
         if let Some((section, range)) = side.checked_findfunctab() {
-            c.cover(lhs, (section, range));
+            c.cover(lhs, (section, range.clone()));
+            // moduledata.findfunctab points at it.
+            if let Some(m) = side.module {
+                let ptr = u64::from(side.ptr);
+                let at = m.at.1 + 19 * ptr;
+                let b = crate::binary::go::Bytes::new(side.bin.raw(m.at.0), side.bin.little_endian);
+                let addr = side.bin.sections[section].address.map(|a| a + range.start);
+                if addr.is_some() && b.word(at, side.ptr) == addr {
+                    c.cover(lhs, (m.at.0, at..at + ptr));
+                }
+            }
+        }
+        for place in side.module_words() {
+            c.cover(lhs, place);
         }
     }
     proof
@@ -347,7 +364,7 @@ impl<'a> Compare<'_, 'a, '_> {
             (Some(a), Some(b), Some(tl), Some(tr)) => self
                 .inputs
                 .map
-                .corresponds(tl + u64::from(a), tr + u64::from(b)),
+                .corresponds(tl.wrapping_add(u64::from(a)), tr.wrapping_add(u64::from(b))),
             _ => false,
         };
         if end_ok {
@@ -423,10 +440,10 @@ impl<'a> Compare<'_, 'a, '_> {
             (Some(tl), Some(tr)) => {
                 a.fields[0] == a.entry
                     && b.fields[0] == b.entry
-                    && self
-                        .inputs
-                        .map
-                        .corresponds(tl + u64::from(a.entry), tr + u64::from(b.entry))
+                    && self.inputs.map.corresponds(
+                        tl.wrapping_add(u64::from(a.entry)),
+                        tr.wrapping_add(u64::from(b.entry)),
+                    )
             }
             _ => false,
         };
@@ -449,6 +466,12 @@ impl<'a> Compare<'_, 'a, '_> {
             what.push("pcdata or funcdata count");
         }
         if (a.fields[Func::CU_OFFSET] == NIL) != (b.fields[Func::CU_OFFSET] == NIL) {
+            what.push("compile unit");
+        }
+        // A compile-unit offset is layout, proven below by the files its
+        // pcfile values name; without a pcfile table it must be equal.
+        let cu_by_files = a.fields[Func::PCFILE] != 0 && b.fields[Func::PCFILE] != 0;
+        if !cu_by_files && a.fields[Func::CU_OFFSET] != b.fields[Func::CU_OFFSET] {
             what.push("compile unit");
         }
 
@@ -539,7 +562,10 @@ impl<'a> Compare<'_, 'a, '_> {
                 unknown |= x != y;
                 continue;
             };
-            let (xa, ya) = (ml.gofunc + u64::from(x), mr.gofunc + u64::from(y));
+            let (xa, ya) = (
+                ml.gofunc.wrapping_add(u64::from(x)),
+                mr.gofunc.wrapping_add(u64::from(y)),
+            );
             if !self.inputs.map.corresponds(xa, ya) {
                 what.push("funcdata");
                 continue;
@@ -578,7 +604,12 @@ impl<'a> Compare<'_, 'a, '_> {
             }
             return;
         }
-        what.dedup();
+        let mut seen = Vec::new();
+        what.retain(|w| {
+            let first = !seen.contains(w);
+            seen.push(*w);
+            first
+        });
         let name = a.display_name();
         let title = format!(
             "pclntab entry of {name}: its {} differ{}",
@@ -607,7 +638,7 @@ impl<'a> Compare<'_, 'a, '_> {
             let len = end
                 .checked_sub(at)
                 .filter(|&n| n > 0 && n <= MAX_FUNCDATA_BLOB)?;
-            side.at_address(m.gofunc + at, len)
+            side.at_address(m.gofunc.checked_add(at)?, len)
         };
         let (si, oi, a) = blob(self.l, &self.funcdata[0], x)?;
         let (sj, oj, b) = blob(self.r, &self.funcdata[1], y)?;

@@ -144,3 +144,67 @@ fn corrupt_dwarf_does_not_panic() {
         with_proof(&x, &y, &[PATHS], |_, _, _, _| {});
     }
 }
+
+#[test]
+fn equal_units_line_programs_and_frames_are_covered_whole() {
+    let (x, y) = (
+        fixtures::load("linux-amd64", "plain-a"),
+        fixtures::load("linux-amd64", "plain-b"),
+    );
+    with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+        for name in [".debug_info", ".debug_line", ".debug_frame"] {
+            let i = a.section_index(name).unwrap();
+            let len = a.contents(i).unwrap().len() as u64;
+            assert!(
+                proof.lhs.iter().any(|p| p.0 == i && p.1 == (0..len)),
+                "{name}: {:?}",
+                proof
+                    .lhs
+                    .iter()
+                    .filter(|p| p.0 == i)
+                    .take(3)
+                    .collect::<Vec<_>>()
+            );
+        }
+    });
+}
+
+#[test]
+fn lists_and_addresses_are_covered_where_used() {
+    for target in ["linux-amd64", "darwin-arm64"] {
+        let (x, y) = (
+            fixtures::load(target, "plain-a"),
+            fixtures::load(target, "plain-b"),
+        );
+        with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+            let mut checked = 0;
+            for (i, s) in a.sections.iter().enumerate() {
+                let known = [
+                    "rnglists",
+                    "loclists",
+                    "debug_addr",
+                    "debug_ranges",
+                    "debug_loc",
+                ];
+                if !known.iter().any(|k| s.name.ends_with(k)) && !s.name.contains("_addr") {
+                    continue;
+                }
+                let len = a.contents(i).unwrap().len() as u64;
+                let covered: u64 = proof
+                    .lhs
+                    .iter()
+                    .filter(|p| p.0 == i)
+                    .map(|p| p.1.end - p.1.start)
+                    .sum();
+                // Only the sections' headers are not covered.
+                assert!(
+                    covered + 64 >= len,
+                    "{target} {}: {covered} of {len}",
+                    s.name
+                );
+                checked += 1;
+            }
+            assert!(checked >= 2, "{target}: {checked} list sections");
+        });
+    }
+}

@@ -54,6 +54,8 @@ pub struct Module {
     pub text: u64,
     /// `go:func.*`, the base of funcdata offsets.
     pub gofunc: u64,
+    /// Where the `moduledata` is: section index and offset.
+    pub at: (usize, u64),
 }
 
 /// One `_func` record.
@@ -346,12 +348,50 @@ impl<'a> Side<'a> {
                 maxpc: w(21)?,
                 text: w(22)?,
                 gofunc: w(40)?,
+                at: (i, at),
             };
             if module.minpc <= module.maxpc && module.minpc <= module.text {
                 return Some(module);
             }
         }
         None
+    }
+
+    /// The `moduledata` words that describe this pclntab, where they hold
+    /// what the decoded header says: the header's address, each table's
+    /// address (funcnametab, cutab, filetab, pctab, functab twice), the
+    /// lengths of funcnametab and filetab and of the functab entries, and
+    /// `epclntab`. Places of the words that check out.
+    pub fn module_words(&self) -> Vec<super::Place> {
+        let (Some(m), Some(addr)) = (self.module, self.address()) else {
+            return vec![];
+        };
+        let ptr = u64::from(self.ptr);
+        let (section, at) = m.at;
+        let b = Bytes::new(self.bin.raw(section), self.bin.little_endian);
+        let w = |k: u64| b.word(at + k * ptr, self.ptr);
+        let extent = |v: &[crate::binary::go::pclntab::PclntabString], off: u64| {
+            v.last().map(|s| s.span.range.end + 1 - self.base - off)
+        };
+        let mut want: Vec<(u64, Option<u64>)> = vec![
+            (0, Some(addr)),
+            (1, Some(addr + self.off[FUNCNAMETAB])),
+            (4, Some(addr + self.off[CUTAB])),
+            (7, Some(addr + self.off[FILETAB])),
+            (10, Some(addr + self.off[PCTAB])),
+            (13, Some(addr + self.off[FUNCTAB])),
+            (16, Some(addr + self.off[FUNCTAB])),
+            (17, Some(self.tab.nfunc + 1)),
+            (18, Some(self.tab.nfunc + 1)),
+            (41, Some(addr + self.len())),
+        ];
+        let names = extent(&self.tab.func_names, self.off[FUNCNAMETAB]);
+        let files = extent(&self.tab.files, self.off[FILETAB]);
+        want.extend([(2, names), (3, names), (8, files), (9, files)]);
+        want.into_iter()
+            .filter(|(k, v)| v.is_some() && w(*k) == *v)
+            .map(|(k, _)| (section, at + k * ptr..at + (k + 1) * ptr))
+            .collect()
     }
 
     /// Where the `findfunctab` is, when its bytes are exactly what the linker
@@ -370,9 +410,9 @@ impl<'a> Side<'a> {
         let mut indexes = vec![u32::MAX; usize::try_from(n).ok()?];
         for k in 0..nfunc {
             let at = self.off[FUNCTAB] + 8 * k;
-            let p = u64::from(self.b.u32(at)?) + shift;
+            let p = u64::from(self.b.u32(at)?).checked_add(shift)?;
             let q = if k + 1 < nfunc {
-                u64::from(self.b.u32(at + 8)?) + shift
+                u64::from(self.b.u32(at + 8)?).checked_add(shift)?
             } else {
                 span
             };
