@@ -459,7 +459,8 @@ fn check(
             proven += by.values().filter_map(Value::as_u64).sum::<u64>();
         }
     }
-    if consequences > 0 && (proven as f64) < expect.min_proven_percent / 100.0 * consequences as f64 {
+    if consequences > 0 && (proven as f64) < expect.min_proven_percent / 100.0 * consequences as f64
+    {
         problems.push(format!(
             "{proven} of {consequences} consequence bytes proven ({:.2}%), at least {}% expected",
             100.0 * proven as f64 / consequences as f64,

@@ -34,7 +34,10 @@ pub struct DataProver<'m, 'b, 'd> {
     ptr: u64,
     /// Bases of 32-bit offsets, both sides: (lhs, rhs).
     bases: Vec<(u64, u64)>,
-    /// The lhs's pointer-free data and bss (`runtime.noptrdata`..`runtime.enoptrdata`, ...).
+    /// PE: the addresses base relocations name, per side (sorted): there a
+    /// word holds an address only where the loader relocates one.
+    relocated: Option<(Vec<u64>, Vec<u64>)>,
+    /// The lhs's variables typed as integers (from DWARF), sorted.
     pointer_free: Vec<Range<u64>>,
 }
 
@@ -56,6 +59,18 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                 bases.push((a, b));
             }
         }
+        // PE: relative virtual addresses (import tables, data directories).
+        if lhs.format == crate::binary::Format::Pe {
+            let image = |bin: &Binary<'_>| {
+                use object::Object;
+                object::File::parse(bin.data)
+                    .ok()
+                    .map(|f| f.relative_address_base())
+            };
+            if let (Some(a), Some(b)) = (image(lhs), image(rhs)) {
+                bases.push((a, b));
+            }
+        }
         // Stripped binaries: the first code section and the read-only data.
         for names in [
             &[".text", "__TEXT,__text"][..],
@@ -72,13 +87,23 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                 }
             }
         }
-        let pointer_free = [
-            ("runtime.noptrdata", "runtime.enoptrdata"),
-            ("runtime.noptrbss", "runtime.enoptrbss"),
-        ]
-        .iter()
-        .filter_map(|(a, b)| Some(base(lhs, &[a])?..base(lhs, &[b])?))
-        .collect();
+        // Variables DWARF types as integers (when there is DWARF): Go's
+        // pointer-free data also holds real pointers (to static data), so the
+        // section alone does not tell.
+        let pointer_free = crate::binary::go::dwarf::integer_variables(lhs);
+        let sites = |bin: &Binary<'_>| -> Option<Vec<u64>> {
+            let k = bin.section_index(".reloc")?;
+            let mut v: Vec<u64> = super::tables::relocs::relocations(bin, k)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+            v.sort_unstable();
+            Some(v)
+        };
+        let relocated = match (lhs.format, sites(lhs), sites(rhs)) {
+            (crate::binary::Format::Pe, Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
         DataProver {
             lhs,
             rhs,
@@ -86,6 +111,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             roots,
             ptr: if lhs.is_64 { 8 } else { 4 },
             bases,
+            relocated,
             pointer_free,
         }
     }
@@ -132,11 +158,22 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             return unproven("the differing bytes sit at different word alignments".into());
         }
         let mut kind = ProofKind::Address;
-        let first = h.lhs.start - al % self.ptr;
+        let Some(first) = h.lhs.start.checked_sub(al % self.ptr) else {
+            return unproven("the differing bytes start in a word before the section".into());
+        };
         let mut off = first;
         while off < h.lhs.end {
-            let roff = h.rhs.start + off - h.lhs.start;
-            let Some(k) = self.word(ld, off, rd, roff, la, ra, i, j) else {
+            let Some(roff) = (h.rhs.start + off).checked_sub(h.lhs.start) else {
+                return unproven(
+                    "the word before the differing bytes has no rhs counterpart".into(),
+                );
+            };
+            let Some(k) = self.word(ld, off, rd, roff, la, ra, i, j).or_else(|| {
+                // The PE import tables are packed at 2-byte alignment: an RVA there may sit anywhere.
+                (ls.name == ".idata" && len <= 4)
+                    .then(|| self.unaligned_rva(ld, rd, h))
+                    .flatten()
+            }) else {
                 return unproven(format!(
                     "the word at lhs {:#x} / rhs {:#x} is neither a corresponding address, offset nor length",
                     la + off,
@@ -162,9 +199,9 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         i: usize,
         j: usize,
     ) -> Option<ProofKind> {
-        // Go's pointer-free data holds no addresses the linker wrote: a
-        // value there that looks like corresponding addresses is a changed
-        // value (an integer chosen to look like one is the attack).
+        // An integer variable holds no address the linker wrote: a value
+        // there that looks like corresponding addresses is a changed value
+        // (an integer chosen to look like one is the attack).
         if self.pointer_free(la + off) {
             return None;
         }
@@ -175,7 +212,10 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         if lv == rv {
             return Some(ProofKind::Address);
         }
-        if self.map.corresponds(lv, rv) {
+        let relocated = self.relocated.as_ref().is_none_or(|(a, b)| {
+            a.binary_search(&(la + off)).is_ok() && b.binary_search(&(ra + roff)).is_ok()
+        });
+        if relocated && self.map.corresponds(lv, rv) {
             return Some(ProofKind::Address);
         }
         if self.is_length(ld, off, rd, roff, lv, rv) {
@@ -221,7 +261,11 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                         if !out.iter().any(|o| o.address == s.address) {
                             out.push(s);
                         }
-                        off = s.address + s.size - base;
+                        off = s
+                            .address
+                            .saturating_add(s.size)
+                            .saturating_sub(base)
+                            .max(off + 1);
                     }
                     _ => {
                         let data = if lhs { ld } else { rd };
@@ -310,10 +354,10 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             {
                 return None;
             }
-            let first = so - s.address % self.ptr;
+            let first = so.checked_sub(s.address % self.ptr)?;
             let mut off = first;
             while off < so + common {
-                let roff = to + (off - so);
+                let roff = (to + off).checked_sub(so)?;
                 let (a, b) = (
                     ld.get(off as usize..(off + self.ptr) as usize),
                     rd.get(roff as usize..(roff + self.ptr) as usize),
@@ -327,9 +371,33 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         Some(kind)
     }
 
-    /// Is lhs address `a` inside Go's pointer-free data or bss?
+    /// A 32-bit RVA (with a zero high half, as import thunks hold) at any
+    /// alignment covering the hunk, corresponding on both sides.
+    fn unaligned_rva(&self, ld: &[u8], rd: &[u8], h: &Hunk) -> Option<ProofKind> {
+        let delta = h.rhs.start.wrapping_sub(h.lhs.start);
+        (0..4u64).find_map(|back| {
+            let start = h.lhs.start.checked_sub(back)?;
+            if start + 4 < h.lhs.end {
+                return None;
+            }
+            let (a, b) = (
+                self.read(ld, start, 4)?,
+                self.read(rd, start.wrapping_add(delta), 4)?,
+            );
+            (a != b && self.is_offset(a, b)).then_some(ProofKind::Offset)
+        })
+    }
+
+    /// Does lhs word address `a` overlap a variable typed as an integer?
     fn pointer_free(&self, a: u64) -> bool {
-        self.pointer_free.iter().any(|r| r.contains(&a))
+        let k = self
+            .pointer_free
+            .partition_point(|r| r.start < a.saturating_add(self.ptr));
+        self.pointer_free[..k]
+            .iter()
+            .rev()
+            .take(4)
+            .any(|r| r.end > a)
     }
 
     fn read(&self, data: &[u8], off: u64, size: u64) -> Option<u64> {

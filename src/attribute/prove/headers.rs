@@ -43,6 +43,24 @@ pub fn quantities(lhs: &Binary<'_>, rhs: &Binary<'_>) -> HashSet<(u64, u64)> {
         }
     }
     if let (Ok(a), Ok(b)) = (object::File::parse(lhs.data), object::File::parse(rhs.data)) {
+        // PE headers hold relative virtual addresses.
+        let (ba, bb) = (a.relative_address_base(), b.relative_address_base());
+        if ba != 0 || bb != 0 {
+            for s in &lhs.sections {
+                let Some(t) = rhs.sections.iter().find(|t| t.name == s.name) else {
+                    continue;
+                };
+                if let (Some(x), Some(y)) = (s.address, t.address) {
+                    let (rx, ry) = (x.wrapping_sub(ba), y.wrapping_sub(bb));
+                    add(rx, ry);
+                    add(rx.wrapping_add(s.mem_size), ry.wrapping_add(t.mem_size));
+                    add(
+                        rx.wrapping_add(s.file_size()),
+                        ry.wrapping_add(t.file_size()),
+                    );
+                }
+            }
+        }
         for (x, y) in a.segments().zip(b.segments()) {
             let ((xo, xs), (yo, ys)) = (x.file_range(), y.file_range());
             add(xo, yo);

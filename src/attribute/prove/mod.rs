@@ -111,12 +111,10 @@ pub struct Roots {
 impl Roots {
     /// Sort the places (call once after filling).
     pub fn finish(&mut self) {
-        self.lhs
-            .sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
-        self.rhs
-            .sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
+        self.lhs.sort_by_key(|a| (a.0, a.1.start));
+        self.rhs.sort_by_key(|a| (a.0, a.1.start));
         self.substitutions
-            .sort_by(|a, b| b.0.len().max(b.1.len()).cmp(&a.0.len().max(a.1.len())));
+            .sort_by_key(|a| std::cmp::Reverse(a.0.len().max(a.1.len())));
         self.substitutions.dedup();
     }
 
@@ -221,7 +219,7 @@ impl TableProof {
 }
 
 fn merge(places: &mut Vec<Place>) {
-    places.sort_by(|a, b| (a.0, a.1.start).cmp(&(b.0, b.1.start)));
+    places.sort_by_key(|a| (a.0, a.1.start));
     let mut out: Vec<Place> = Vec::with_capacity(places.len());
     for (s, r) in places.drain(..) {
         match out.last_mut() {

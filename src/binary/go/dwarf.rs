@@ -394,6 +394,104 @@ fn string(
     })
 }
 
+/// Variables read at the most by [`integer_variables`].
+pub const MAX_VARIABLES: usize = 2_000_000;
+
+/// The address ranges of package-level variables whose DWARF type is an
+/// integer, float or boolean base type (not `uintptr`): bytes that never hold
+/// an address the linker wrote, whatever value they have. Empty without DWARF.
+pub fn integer_variables(bin: &Binary) -> Vec<std::ops::Range<u64>> {
+    let mut loaded = Loaded {
+        sections: Vec::new(),
+    };
+    for id in SECTIONS {
+        if let Some(index) = dwarf_section(bin, id) {
+            if let Ok(data) = bin.contents(index) {
+                loaded.sections.push((id, index, data));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if !loaded.sections.iter().any(|s| s.0 == SectionId::DebugInfo) {
+        return out;
+    }
+    let endian = if bin.little_endian {
+        RunTimeEndian::Little
+    } else {
+        RunTimeEndian::Big
+    };
+    let Ok(sections) =
+        gimli::DwarfSections::load(|id| Ok::<_, std::convert::Infallible>(loaded.get(id)));
+    let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
+    // Types live in their own unit and variables refer to them by
+    // .debug_info offset: collect both, then resolve.
+    let mut base_types: std::collections::HashMap<usize, u64> = std::collections::HashMap::new();
+    let mut variables: Vec<(u64, usize)> = Vec::new();
+    let mut units = dwarf.units();
+    let mut seen = 0usize;
+    while let Ok(Some(header)) = units.next() {
+        let Ok(unit) = dwarf.unit(header) else {
+            continue;
+        };
+        let mut entries = unit.entries();
+        while let Ok(Some(e)) = entries.next_dfs() {
+            seen += 1;
+            if seen > MAX_VARIABLES {
+                break;
+            }
+            if e.tag() == gimli::DW_TAG_base_type {
+                let name = e
+                    .attr_value(gimli::DW_AT_name)
+                    .and_then(|v| dwarf.attr_string(&unit, v).ok())
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let size = e
+                    .attr_value(gimli::DW_AT_byte_size)
+                    .and_then(|v| v.udata_value())
+                    .unwrap_or(0);
+                if let Some(at) = e.offset().to_debug_info_offset(&unit.header) {
+                    if name != "uintptr" && name != "unsafe.Pointer" && (1..=16).contains(&size) {
+                        base_types.insert(at.0, size);
+                    }
+                }
+                continue;
+            }
+            if e.tag() != gimli::DW_TAG_variable {
+                continue;
+            }
+            let Some(AttributeValue::Exprloc(expr)) = e.attr_value(gimli::DW_AT_location) else {
+                continue;
+            };
+            let mut ops = expr.operations(unit.encoding());
+            let Ok(Some(gimli::Operation::Address { address })) = ops.next() else {
+                continue;
+            };
+            if !matches!(ops.next(), Ok(None)) {
+                continue;
+            }
+            let ty = match e.attr_value(gimli::DW_AT_type) {
+                Some(AttributeValue::UnitRef(t)) => match t.to_debug_info_offset(&unit.header) {
+                    Some(at) => at.0,
+                    None => continue,
+                },
+                Some(AttributeValue::DebugInfoRef(t)) => t.0,
+                _ => continue,
+            };
+            variables.push((address, ty));
+        }
+        if seen > MAX_VARIABLES {
+            break;
+        }
+    }
+    for (address, ty) in variables {
+        if let Some(size) = base_types.get(&ty) {
+            out.push(address..address.saturating_add(*size));
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixtures;

@@ -73,7 +73,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
 }
 
 /// (type, relocated virtual address) for every non-padding entry.
-fn relocations(bin: &Binary<'_>, k: usize) -> Option<Vec<(u16, u64)>> {
+pub fn relocations(bin: &Binary<'_>, k: usize) -> Option<Vec<(u16, u64)>> {
     let base = object::File::parse(bin.data).ok()?.relative_address_base();
     let d = bin.raw(k);
     let mut out = Vec::new();
