@@ -1,7 +1,10 @@
 //! A finding: one cause at one place, with its evidence and its fix.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
+use super::prove::InstructionDiff;
 use super::Cause;
 
 /// Where (one of) a finding's ranges is.
@@ -65,6 +68,28 @@ pub struct Finding {
     /// What to change so it goes away.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// For a consequence (`layout-shift`): whether every byte was proven to
+    /// follow from the layout; for a `code`/`data`/`dwarf` root made of bytes
+    /// no proof covered: `false`. Absent on roots the classifier named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven: Option<bool>,
+    /// Proven bytes by what proved them (`address`, `offset`, `length`, `hash`, `table`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub proven_by: BTreeMap<String, u64>,
+    /// For code that differs beyond addresses: the first differing instructions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<InstructionDiff>,
+}
+
+impl Finding {
+    /// Bytes that no proof covers: an unproven consequence or an unproven root.
+    pub fn unproven_bytes(&self) -> u64 {
+        if self.proven == Some(false) {
+            self.bytes
+        } else {
+            0
+        }
+    }
 }
 
 /// Make an excerpt of `data` around `range`, at most `max` bytes.

@@ -66,6 +66,8 @@ pub struct Landmarks {
     pub modules: Vec<String>,
     /// pclntab file names.
     pub files: Vec<String>,
+    /// The decoded pclntab, for the proofs (function table, tables).
+    pub pclntab: Option<go::pclntab::Pclntab>,
     pub warnings: Vec<String>,
 }
 
@@ -136,6 +138,7 @@ impl Landmarks {
                 add(&f.span, Mark::FuncName, &f.name);
             }
             l.files = p.files.iter().map(|f| f.name.clone()).collect();
+            l.pclntab = Some(p.clone());
         }
         if let Some(d) = &info.dwarf {
             for u in &d.units {

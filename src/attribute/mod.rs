@@ -19,6 +19,7 @@
 mod cause;
 mod finding;
 pub mod landmarks;
+pub mod prove;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -29,7 +30,7 @@ pub use finding::{Excerpt, Finding, Location};
 
 use crate::binary::{Binary, SectionKind};
 use crate::build::{Hint, VariationHints};
-use crate::diff::{Diff, Hunk, HunkKind, SectionPair, Status};
+use crate::diff::{Diff, Hunk, SectionPair, Status};
 use landmarks::{Landmarks, Mark};
 
 /// Ranges kept per finding (all are counted).
@@ -57,6 +58,8 @@ struct Class {
     detail: Option<String>,
     /// Explained only by section: becomes layout-shift when a root moved something.
     residual: Residual,
+    /// Bytes no proof covered, made a root of their own.
+    unproven: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,36 +165,188 @@ pub fn attribute(
         hints: &all_hints,
         buildinfo: buildinfo_class,
     };
-    let mut groups: BTreeMap<(Cause, String, String), Group> = BTreeMap::new();
-    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
-        match (p.lhs, p.rhs) {
-            (Some(i), Some(j)) => {
-                for h in &p.hunks {
-                    let class = ctx.classify(i, j, h);
-                    let detail = class.detail.clone();
-                    let g = groups
-                        .entry(group_key(&class, &p.name))
-                        .or_insert_with(|| Group::new(class));
-                    g.add(&ctx, p, i, j, h, detail);
+    // Classify every hunk; what the classifier gives a root cause is what
+    // the proofs may lean on.
+    let mut classified: Vec<(usize, usize, Class)> = Vec::new();
+    let mut roots = prove::Roots::default();
+    for (k, p) in diff.pairs.iter().enumerate() {
+        if let (Some(i), Some(j)) = (p.lhs, p.rhs) {
+            for (n, h) in p.hunks.iter().enumerate() {
+                let class = ctx.classify(i, j, h);
+                if class.residual == Residual::No {
+                    roots.lhs.push((i, h.lhs.clone()));
+                    roots.rhs.push((j, h.rhs.clone()));
                 }
-            }
-            _ => {
-                let class = ctx.one_sided(p);
-                let g = groups
-                    .entry(group_key(&class, &p.name))
-                    .or_insert_with(|| Group::new(class));
-                g.bytes += p.differing_bytes;
-                g.ranges += 1;
-                if g.section.is_empty() {
-                    g.section = p.name.clone();
-                }
-                g.size_changing += p.differing_bytes;
+                classified.push((k, n, class));
             }
         }
     }
+    roots.substitutions = all_hints
+        .iter()
+        .map(|h| (h.lhs.clone(), h.rhs.clone()))
+        .collect();
+    roots.finish();
+    let map = prove::correspond::AddrMap::new(
+        l.bin,
+        r.bin,
+        diff,
+        l.marks.pclntab.as_ref(),
+        r.marks.pclntab.as_ref(),
+    );
+    let proofs = Proofs {
+        code: prove::code::CodeProver::new(l.bin, r.bin, &map),
+        data: prove::data::DataProver::new(l.bin, r.bin, &map, &roots),
+        tables: prove::tables::prove(&prove::tables::Inputs {
+            lhs: l.bin,
+            rhs: r.bin,
+            diff,
+            map: &map,
+            roots: &roots,
+            lhs_pclntab: l.marks.pclntab.as_ref(),
+            rhs_pclntab: r.marks.pclntab.as_ref(),
+        }),
+    };
+    // Under a toolchain root, code and data are generated differently: what
+    // no proof covers stays its consequence, marked unproven.
+    let toolchain_root = roots_have(&classified, Cause::Toolchain);
+
+    let mut groups: BTreeMap<(Cause, String, String), Group> = BTreeMap::new();
+    let mut derived: Vec<(usize, usize, Class)> = Vec::new();
+    for (k, n, class) in classified {
+        let p = &diff.pairs[k];
+        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
+        let (class, proof, instructions) = match class.residual {
+            Residual::No => (class, None, vec![]),
+            Residual::Derived => {
+                derived.push((k, n, class));
+                continue;
+            }
+            Residual::Yes => match proofs.prove(&ctx, i, j, h) {
+                prove::Outcome::Proven(kind) => (class, Some(kind), vec![]),
+                prove::Outcome::Unproven(u) if toolchain_root => (class, None, u.instructions),
+                prove::Outcome::Unproven(u) => (unproven_class(&u), None, u.instructions),
+            },
+        };
+        let detail = class.detail.clone();
+        let g = groups
+            .entry(group_key(&class, &p.name))
+            .or_insert_with(|| Group::new(class));
+        g.add(&ctx, p, i, j, h, detail);
+        if let Some(kind) = proof {
+            *g.proven_by.entry(kind).or_insert(0) += h.differing_bytes();
+        }
+        for d in instructions {
+            if g.instructions.len() < MAX_LOCATIONS && !g.instructions.contains(&d) {
+                g.instructions.push(d);
+            }
+        }
+    }
+    // IDs computed over the rest of the file: proven only when every other byte is.
+    let all_proven = groups
+        .values()
+        .all(|g| !g.class.unproven && (g.class.residual == Residual::No || g.proven() == g.bytes));
+    for (k, n, class) in derived {
+        let p = &diff.pairs[k];
+        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
+        let detail = class.detail.clone();
+        let g = groups
+            .entry(group_key(&class, &p.name))
+            .or_insert_with(|| Group::new(class));
+        g.add(&ctx, p, i, j, h, detail);
+        if all_proven {
+            *g.proven_by.entry(prove::ProofKind::Hash).or_insert(0) += h.differing_bytes();
+        }
+    }
+    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
+        if p.lhs.is_some() && p.rhs.is_some() {
+            continue;
+        }
+        let class = ctx.one_sided(p);
+        let g = groups
+            .entry(group_key(&class, &p.name))
+            .or_insert_with(|| Group::new(class));
+        g.bytes += p.differing_bytes;
+        g.ranges += 1;
+        if g.section.is_empty() {
+            g.section = p.name.clone();
+        }
+        g.size_changing += p.differing_bytes;
+    }
     Attribution {
-        findings: resolve(groups, diff),
+        findings: resolve(groups),
         warnings,
+    }
+}
+
+/// The proofs of one diff: the decoders over the address map, and the
+/// decoded comparisons of whole tables.
+struct Proofs<'m, 'b, 'd> {
+    code: prove::code::CodeProver<'m, 'b, 'd>,
+    data: prove::data::DataProver<'m, 'b, 'd>,
+    tables: prove::TableProof,
+}
+
+impl Proofs<'_, '_, '_> {
+    /// Prove a hunk that no root explains.
+    fn prove(&self, ctx: &Ctx<'_, '_, '_>, i: usize, j: usize, h: &Hunk) -> prove::Outcome {
+        if let Some(d) = self.tables.difference_at(i, &h.lhs, j, &h.rhs) {
+            return prove::Outcome::Unproven(prove::Unproven {
+                cause: d.cause,
+                subject: d.subject.clone(),
+                title: d.title.clone(),
+                instructions: vec![],
+            });
+        }
+        if self.tables.covers(i, &h.lhs, j, &h.rhs) {
+            return prove::Outcome::Proven(prove::ProofKind::Table);
+        }
+        let (ls, rs) = (&ctx.l.bin.sections[i], &ctx.r.bin.sections[j]);
+        if is_code(&ls.name) {
+            if let (Some(la), Some(ra)) = (ls.address, rs.address) {
+                return self.code.prove(
+                    la + h.lhs.start..la + h.lhs.end,
+                    ra + h.rhs.start..ra + h.rhs.end,
+                );
+            }
+        }
+        if is_debug(&ls.name) {
+            return prove::Outcome::Unproven(prove::Unproven {
+                cause: Cause::Dwarf,
+                subject: ls.name.clone(),
+                title: format!(
+                    "DWARF in {} differs where the decoded comparison does not explain it",
+                    ls.name
+                ),
+                instructions: vec![],
+            });
+        }
+        if matches!(ls.kind, SectionKind::Header) || ls.name == "(section headers)" {
+            return prove::headers::prove(
+                ctx.l.bin,
+                ctx.r.bin,
+                self.code.map(),
+                i,
+                ctx.l.data(i),
+                j,
+                ctx.r.data(j),
+                h,
+            );
+        }
+        self.data.prove(i, ctx.l.data(i), j, ctx.r.data(j), h)
+    }
+}
+
+/// The class of bytes no proof covers: a root of their own, named where they are.
+fn unproven_class(u: &prove::Unproven) -> Class {
+    Class {
+        cause: u.cause,
+        subject: u.subject.clone(),
+        title: u.title.clone(),
+        variation: None,
+        fix: Some("nothing in the build explains this difference: find the change in the source, its dependencies or the toolchain before trusting either binary".into()),
+        detail: Some(u.subject.clone()),
+        residual: Residual::No,
+        unproven: true,
     }
 }
 
@@ -223,6 +378,7 @@ impl Ctx<'_, '_, '_> {
                         fix: Some("link with -ldflags=-buildid= (then no ID is derived), or remove the difference it is computed from".into()),
                         detail: Some((*what).into()),
                         residual: Residual::Derived,
+                        unproven: false,
                     }
                 }
                 Mark::Buildinfo | Mark::Modinfo => {
@@ -235,6 +391,7 @@ impl Ctx<'_, '_, '_> {
                         fix: b.fix.clone(),
                         detail: Some(if matches!(m.mark, Mark::Buildinfo) { "buildinfo blob".into() } else { "runtime.modinfo copy of the buildinfo".into() }),
                         residual: Residual::No,
+        unproven: false,
                     };
                 }
                 // A file name that differs without a differing path in it
@@ -258,6 +415,7 @@ impl Ctx<'_, '_, '_> {
                         fix: Some(TOOLCHAIN_FIX.into()),
                         detail: Some(m.text.clone()),
                         residual: Residual::No,
+        unproven: false,
                     }
                 }
                 Mark::FuncName | Mark::DwarfOther => {}
@@ -292,6 +450,7 @@ impl Ctx<'_, '_, '_> {
                 }),
                 detail: Some(format!("{var}.str")),
                 residual: Residual::No,
+        unproven: false,
             };
         }
         if section.kind == SectionKind::Section && !is_code(&section.name) {
@@ -349,6 +508,7 @@ impl Ctx<'_, '_, '_> {
             fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
             detail: Some("Go build ID".into()),
             residual: Residual::No,
+            unproven: false,
         }
     }
 
@@ -393,6 +553,7 @@ fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
         )),
         detail,
         residual: Residual::No,
+        unproven: false,
     }
 }
 
@@ -405,6 +566,7 @@ fn cgo_class(hint: &Hint, detail: Option<String>) -> Class {
         fix: Some("build with CGO_ENABLED=0, or map the path away in the C compiler: CGO_CFLAGS=-ffile-prefix-map=<workdir>=.".into()),
         detail,
         residual: Residual::No,
+        unproven: false,
     }
 }
 
@@ -497,7 +659,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-fn is_code(name: &str) -> bool {
+pub(crate) fn is_code(name: &str) -> bool {
     name == ".text"
         || name.ends_with(",__text")
         || name == ".plt"
@@ -560,6 +722,7 @@ fn residual_class(name: &str, kind: SectionKind, sym: Option<&str>) -> Class {
         fix: None,
         detail: sym.map(str::to_string),
         residual,
+        unproven: false,
     }
 }
 
@@ -590,9 +753,16 @@ struct Group {
     locations: Vec<Location>,
     lhs_excerpt: Option<Excerpt>,
     rhs_excerpt: Option<Excerpt>,
+    /// Proven bytes by what proved them.
+    proven_by: BTreeMap<prove::ProofKind, u64>,
+    instructions: Vec<prove::InstructionDiff>,
 }
 
 impl Group {
+    fn proven(&self) -> u64 {
+        self.proven_by.values().sum()
+    }
+
     fn new(class: Class) -> Group {
         Group {
             class,
@@ -605,6 +775,8 @@ impl Group {
             locations: vec![],
             lhs_excerpt: None,
             rhs_excerpt: None,
+            proven_by: BTreeMap::new(),
+            instructions: vec![],
         }
     }
 
@@ -662,11 +834,9 @@ impl Group {
 }
 
 /// Decide roots and consequences, order the findings and number them.
-fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec<Finding> {
-    let size_changed = diff
-        .pairs
-        .iter()
-        .any(|p| p.lhs_size != p.rhs_size || p.hunks.iter().any(|h| h.kind != HunkKind::Changed));
+/// Residual bytes follow a root only as what they are: proven, or (under a
+/// toolchain root, and hashes of unproven content) marked unproven.
+fn resolve(groups: BTreeMap<(Cause, String, String), Group>) -> Vec<Finding> {
     let mut roots: Vec<Group> = Vec::new();
     let mut residual: Vec<Group> = Vec::new();
     for (_, g) in groups {
@@ -686,6 +856,7 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
             (
                 g.size_changing,
                 g.class.cause != Cause::BuildId,
+                !g.class.unproven,
                 g.bytes,
                 std::cmp::Reverse(*k),
             )
@@ -696,8 +867,7 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
     for g in residual {
         let root = match g.class.residual {
             Residual::Derived => build_id_root.or(shifter),
-            _ if size_changed => shifter,
-            _ => None,
+            _ => shifter,
         };
         match root {
             Some(k) => shifted.push((k, g)),
@@ -736,8 +906,13 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
     for (k, g) in shifted {
         let root_id = id_of[k];
         let mut f = finish(findings.len() + 1, g, Some(root_id));
+        let how = if f.proven == Some(true) {
+            "moved by"
+        } else {
+            "NOT proven to follow from"
+        };
         f.title = format!(
-            "{} ({}): moved by [{root_id}] {}",
+            "{} ({}): {how} [{root_id}] {}",
             f.title,
             f.cause,
             findings[root_id - 1].cause
@@ -750,6 +925,13 @@ fn resolve(groups: BTreeMap<(Cause, String, String), Group>, diff: &Diff) -> Vec
 }
 
 fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
+    let proven = if g.class.unproven {
+        Some(false)
+    } else if root.is_some() || g.class.residual != Residual::No {
+        Some(g.proven() == g.bytes)
+    } else {
+        None
+    };
     let title = if g.sections.len() > 1 {
         format!("{} (in {})", g.class.title, g.sections.join(", "))
     } else {
@@ -768,7 +950,21 @@ fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
         lhs_excerpt: g.lhs_excerpt,
         rhs_excerpt: g.rhs_excerpt,
         fix: g.class.fix,
+        proven,
+        proven_by: g
+            .proven_by
+            .iter()
+            .map(|(k, v)| (k.code().to_string(), *v))
+            .collect(),
+        instructions: g.instructions,
     }
+}
+
+/// Does a root finding of `cause` exist among the classified hunks?
+fn roots_have(classified: &[(usize, usize, Class)], cause: Cause) -> bool {
+    classified
+        .iter()
+        .any(|(_, _, c)| c.residual == Residual::No && c.cause == cause)
 }
 
 #[cfg(test)]

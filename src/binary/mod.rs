@@ -71,6 +71,9 @@ pub struct Section {
     pub file_range: Range<u64>,
     /// Virtual address, when the section is loaded.
     pub address: Option<u64>,
+    /// Size in memory when loaded (`.bss` has one but no file bytes); the
+    /// file size for pseudo-sections.
+    pub mem_size: u64,
     /// Set when the file bytes are a compressed stream (compressed DWARF).
     pub compression: Option<Compression>,
 }

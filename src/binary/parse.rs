@@ -72,6 +72,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
                     kind: SectionKind::Section,
                     file_range: 0..0,
                     address,
+                    mem_size: s.size(),
                     compression: None,
                 });
                 continue;
@@ -94,6 +95,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
             kind: SectionKind::Section,
             file_range,
             address,
+            mem_size: s.size(),
             compression,
         });
     }
@@ -120,6 +122,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
             all.push(Section {
                 name,
                 kind,
+                mem_size: range.end - range.start,
                 file_range: range,
                 address: None,
                 compression: None,

@@ -1,0 +1,309 @@
+//! Address correspondence: which rhs address is "the same place" as an lhs
+//! address. The ground on which every consequence is proven.
+//!
+//! Input: both [`Binary`] values, their [`Diff`] and each side's pclntab.
+//! Output: an [`AddrMap`] that answers [`AddrMap::corresponds`] and finds
+//! functions ([`Funcs`]) on either side.
+//!
+//! Two independent maps, either of which may vouch for a pair of addresses:
+//! - **by alignment**: loaded sections are paired by name; inside a pair the
+//!   diff's alignment gives runs of positionally matched bytes (equal runs,
+//!   and changed runs of equal length), so an lhs offset maps to the rhs
+//!   offset at the same place in its run (the end of a run included, so the
+//!   start of an inserted or deleted range maps too). A section without file
+//!   bytes (`.bss`) maps by offset when it is no larger on the lhs.
+//! - **by name**: the symbol (or, in a stripped binary, the pclntab
+//!   function) containing the lhs address, at the same offset in the
+//!   same-named rhs symbol. Names that occur twice on a side vouch for nothing.
+//!
+//! A reference proven this way points at the same place on both sides: to
+//! swap it for another target, an attacker would need the other target to
+//! sit at the aligned position or to carry the same name.
+//!
+//! Pure: no I/O, no panics on malformed input.
+
+use std::collections::HashMap;
+
+use crate::binary::go::pclntab::Pclntab;
+use crate::binary::{Binary, Symbol};
+use crate::diff::{Diff, HunkKind, Status};
+
+/// A function: its name and address range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Func {
+    pub name: String,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// One side's functions, sorted by start address.
+#[derive(Debug, Default)]
+pub struct Funcs {
+    list: Vec<Func>,
+    /// Names that occur once, to their index.
+    by_name: HashMap<String, usize>,
+}
+
+impl Funcs {
+    /// Functions from the pclntab (every Go binary has one, stripped or
+    /// not), else from the code symbols.
+    pub fn read(bin: &Binary<'_>, pclntab: Option<&Pclntab>) -> Funcs {
+        let mut list = Vec::new();
+        if let Some(p) = pclntab {
+            if let Some(text) = p.text_address {
+                for (k, f) in p.functab.iter().enumerate() {
+                    let end = p.functab.get(k + 1).map_or(p.text_end, |n| n.entry);
+                    let name = f.name.and_then(|n| p.func_names.get(n)).map_or_else(
+                        || format!("<func at {:#x}>", text.saturating_add(f.entry)),
+                        |n| n.name.clone(),
+                    );
+                    if end > f.entry {
+                        list.push(Func {
+                            name,
+                            start: text.saturating_add(f.entry),
+                            end: text.saturating_add(end),
+                        });
+                    }
+                }
+            }
+        }
+        if list.is_empty() {
+            for s in &bin.symbols {
+                let code = s
+                    .section
+                    .and_then(|i| bin.sections.get(i))
+                    .is_some_and(|sec| crate::attribute::is_code(&sec.name));
+                if code && s.size > 0 {
+                    list.push(Func {
+                        name: s.name.clone(),
+                        start: s.address,
+                        end: s.address.saturating_add(s.size),
+                    });
+                }
+            }
+        }
+        list.sort_by_key(|f| (f.start, f.end));
+        let by_name = unique_names(list.iter().map(|f| f.name.as_str()));
+        Funcs { list, by_name }
+    }
+
+    /// The function containing `address`.
+    pub fn at(&self, address: u64) -> Option<&Func> {
+        let i = self
+            .list
+            .partition_point(|f| f.start <= address)
+            .checked_sub(1)?;
+        let f = &self.list[i];
+        (address < f.end).then_some(f)
+    }
+
+    /// The function named `name`, when the name is unique.
+    pub fn named(&self, name: &str) -> Option<&Func> {
+        self.by_name.get(name).map(|&i| &self.list[i])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// Names that occur exactly once, to their position.
+fn unique_names<'n>(names: impl Iterator<Item = &'n str>) -> HashMap<String, usize> {
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for (k, n) in names.enumerate() {
+        seen.entry(n.to_string())
+            .and_modify(|v| *v = None)
+            .or_insert(Some(k));
+    }
+    seen.into_iter()
+        .filter_map(|(n, v)| Some((n, v?)))
+        .collect()
+}
+
+/// A run of positionally matched bytes in a section pair (section offsets).
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    lhs: u64,
+    rhs: u64,
+    len: u64,
+}
+
+/// Two loaded sections of the same name.
+#[derive(Debug)]
+struct LoadedPair {
+    lhs_addr: u64,
+    lhs_size: u64,
+    rhs_addr: u64,
+    rhs_size: u64,
+    /// Sorted by `lhs`; for a section without file bytes, one identity run.
+    runs: Vec<Run>,
+}
+
+impl LoadedPair {
+    fn map(&self, offset: u64) -> Option<u64> {
+        let k = self
+            .runs
+            .partition_point(|r| r.lhs <= offset)
+            .checked_sub(1)?;
+        let run = self.runs[k];
+        (offset <= run.lhs + run.len).then(|| run.rhs + (offset - run.lhs))
+    }
+}
+
+/// The correspondence between lhs and rhs addresses.
+pub struct AddrMap<'b, 'd> {
+    lhs: &'b Binary<'d>,
+    rhs: &'b Binary<'d>,
+    /// Sorted by lhs address.
+    pairs: Vec<LoadedPair>,
+    rhs_symbols: HashMap<String, usize>,
+    lhs_symbols_unique: HashMap<String, usize>,
+    pub lhs_funcs: Funcs,
+    pub rhs_funcs: Funcs,
+}
+
+impl<'b, 'd> AddrMap<'b, 'd> {
+    pub fn new(
+        lhs: &'b Binary<'d>,
+        rhs: &'b Binary<'d>,
+        diff: &Diff,
+        lhs_pclntab: Option<&Pclntab>,
+        rhs_pclntab: Option<&Pclntab>,
+    ) -> AddrMap<'b, 'd> {
+        let mut pairs = Vec::new();
+        for p in &diff.pairs {
+            let (Some(i), Some(j)) = (p.lhs, p.rhs) else {
+                continue;
+            };
+            let (ls, rs) = (&lhs.sections[i], &rhs.sections[j]);
+            let (Some(la), Some(ra)) = (ls.address, rs.address) else {
+                continue;
+            };
+            let stored = ls.file_size() > 0 && rs.file_size() > 0;
+            let runs = if !stored {
+                if ls.mem_size <= rs.mem_size {
+                    vec![Run {
+                        lhs: 0,
+                        rhs: 0,
+                        len: ls.mem_size,
+                    }]
+                } else {
+                    vec![]
+                }
+            } else if p.status == Status::Same || p.compared != crate::diff::Compared::Raw {
+                // Compressed sections are not loaded; a same section maps one to one.
+                vec![Run {
+                    lhs: 0,
+                    rhs: 0,
+                    len: p.lhs_size.min(p.rhs_size),
+                }]
+            } else {
+                runs_of(p)
+            };
+            pairs.push(LoadedPair {
+                lhs_addr: la,
+                lhs_size: ls.mem_size.max(ls.file_size()),
+                rhs_addr: ra,
+                rhs_size: rs.mem_size.max(rs.file_size()),
+                runs,
+            });
+        }
+        pairs.sort_by_key(|p| p.lhs_addr);
+        AddrMap {
+            lhs,
+            rhs,
+            pairs,
+            rhs_symbols: unique_names(rhs.symbols.iter().map(|s| s.name.as_str())),
+            lhs_symbols_unique: unique_names(lhs.symbols.iter().map(|s| s.name.as_str())),
+            lhs_funcs: Funcs::read(lhs, lhs_pclntab),
+            rhs_funcs: Funcs::read(rhs, rhs_pclntab),
+        }
+    }
+
+    /// The rhs address at the same place as lhs address `address`, by alignment.
+    pub fn by_alignment(&self, address: u64) -> Option<u64> {
+        let k = self
+            .pairs
+            .partition_point(|p| p.lhs_addr <= address)
+            .checked_sub(1)?;
+        // Sections can be adjacent: an address at the end of one is the start of the next.
+        for p in self.pairs[..=k].iter().rev().take(2) {
+            let offset = address - p.lhs_addr;
+            if offset <= p.lhs_size {
+                if let Some(o) = p.map(offset) {
+                    if o <= p.rhs_size {
+                        return Some(p.rhs_addr + o);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The rhs address at the same offset in the same-named symbol or function.
+    pub fn by_name(&self, address: u64) -> Option<u64> {
+        if let Some(s) = self.lhs.symbol_at(address) {
+            if self.lhs_symbols_unique.contains_key(&s.name) {
+                if let Some(&k) = self.rhs_symbols.get(&s.name) {
+                    let r: &Symbol = &self.rhs.symbols[k];
+                    let offset = address - s.address;
+                    if offset <= r.size || r.size == 0 {
+                        return Some(r.address + offset);
+                    }
+                }
+            }
+        }
+        let f = self.lhs_funcs.at(address)?;
+        self.lhs_funcs.named(&f.name)?;
+        let g = self.rhs_funcs.named(&f.name)?;
+        let offset = address - f.start;
+        (offset < g.end - g.start).then_some(g.start + offset)
+    }
+
+    /// Do lhs address `l` and rhs address `r` stand for the same place?
+    pub fn corresponds(&self, l: u64, r: u64) -> bool {
+        self.by_alignment(l) == Some(r) || self.by_name(l) == Some(r)
+    }
+
+    /// Is `address` inside a loaded section of the lhs (`true`) or rhs (`false`)?
+    pub fn is_address(&self, address: u64, lhs: bool) -> bool {
+        let bin = if lhs { self.lhs } else { self.rhs };
+        bin.sections.iter().any(|s| {
+            s.address
+                .is_some_and(|a| address >= a && address - a <= s.mem_size.max(s.file_size()))
+        })
+    }
+}
+
+/// The positionally matched runs of a section pair: equal stretches between
+/// hunks and changed hunks of equal length.
+fn runs_of(p: &crate::diff::SectionPair) -> Vec<Run> {
+    let mut runs = Vec::with_capacity(p.hunks.len() * 2 + 1);
+    let (mut l, mut r) = (0u64, 0u64);
+    let push = |runs: &mut Vec<Run>, lhs: u64, rhs: u64, len: u64| {
+        if let Some(last) = runs.last_mut() {
+            let last: &mut Run = last;
+            if last.lhs + last.len == lhs && last.rhs + last.len == rhs {
+                last.len += len;
+                return;
+            }
+        }
+        runs.push(Run { lhs, rhs, len });
+    };
+    for h in &p.hunks {
+        let gap_l = h.lhs.start.saturating_sub(l);
+        let gap_r = h.rhs.start.saturating_sub(r);
+        if gap_l == gap_r {
+            push(&mut runs, l, r, gap_l);
+        }
+        if h.kind == HunkKind::Changed && h.lhs.end - h.lhs.start == h.rhs.end - h.rhs.start {
+            push(&mut runs, h.lhs.start, h.rhs.start, h.lhs.end - h.lhs.start);
+        }
+        l = h.lhs.end;
+        r = h.rhs.end;
+    }
+    let tail_l = p.lhs_size.saturating_sub(l);
+    let tail_r = p.rhs_size.saturating_sub(r);
+    push(&mut runs, l, r, tail_l.min(tail_r));
+    runs
+}

@@ -1,0 +1,277 @@
+//! Data: a differing byte in loaded data is a consequence only when it is
+//! part of a word that holds the same thing on both sides:
+//! - a pointer-sized word holding corresponding addresses (`address`);
+//! - a 32-bit offset from one of the Go runtime's bases (`runtime.text`,
+//!   `runtime.types`, the function data) whose targets correspond (`offset`);
+//! - a length or capacity stored one or two words after a proven pointer,
+//!   when what it measures differs only by a root (`length`: a `-X` string
+//!   that grew, a table that a longer path made longer);
+//! - padding: the same fill byte on both sides, outside every symbol
+//!   (`offset`: it moved or resized with the layout).
+//!
+//! Anything else is a `data` root naming the symbol.
+
+use std::ops::Range;
+
+use super::correspond::AddrMap;
+use super::{Outcome, ProofKind, Roots, Unproven};
+use crate::attribute::Cause;
+use crate::binary::{Binary, SectionKind};
+use crate::diff::Hunk;
+
+/// How far back (in words) a length may sit from its pointer (Go slices: ptr, len, cap).
+const LENGTH_LOOKBACK: u64 = 2;
+
+pub struct DataProver<'m, 'b, 'd> {
+    lhs: &'b Binary<'d>,
+    rhs: &'b Binary<'d>,
+    map: &'m AddrMap<'b, 'd>,
+    roots: &'m Roots,
+    ptr: u64,
+    /// Bases of 32-bit offsets, both sides: (lhs, rhs).
+    bases: Vec<(u64, u64)>,
+}
+
+impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
+    pub fn new(
+        lhs: &'b Binary<'d>,
+        rhs: &'b Binary<'d>,
+        map: &'m AddrMap<'b, 'd>,
+        roots: &'m Roots,
+    ) -> Self {
+        let mut bases = Vec::new();
+        for names in [
+            &["runtime.text"][..],
+            &["runtime.types", "runtime.rodata"][..],
+            &["go:func.*", "runtime.gofunc"][..],
+            &["runtime.noptrdata"][..],
+        ] {
+            if let (Some(a), Some(b)) = (base(lhs, names), base(rhs, names)) {
+                bases.push((a, b));
+            }
+        }
+        // Stripped binaries: the first code section and the read-only data.
+        for names in [
+            &[".text", "__TEXT,__text"][..],
+            &[
+                ".rodata",
+                "__DATA_CONST,__rodata",
+                "__TEXT,__rodata",
+                ".rdata",
+            ][..],
+        ] {
+            if let (Some(a), Some(b)) = (section_start(lhs, names), section_start(rhs, names)) {
+                if !bases.contains(&(a, b)) {
+                    bases.push((a, b));
+                }
+            }
+        }
+        DataProver {
+            lhs,
+            rhs,
+            map,
+            roots,
+            ptr: if lhs.is_64 { 8 } else { 4 },
+            bases,
+        }
+    }
+
+    /// Prove hunk `h` of lhs section `i` (contents `ld`) and rhs section `j` (`rd`).
+    pub fn prove(&self, i: usize, ld: &[u8], j: usize, rd: &[u8], h: &Hunk) -> Outcome {
+        let (ls, rs) = (&self.lhs.sections[i], &self.rhs.sections[j]);
+        if self.is_padding(i, ld, j, rd, h) {
+            return Outcome::Proven(ProofKind::Offset);
+        }
+        let symbol = self
+            .lhs
+            .symbol_for(i, h.lhs.start)
+            .or_else(|| self.rhs.symbol_for(j, h.rhs.start))
+            .map(|s| s.name.clone());
+        let unproven = |what: String| {
+            let subject = symbol.clone().unwrap_or_else(|| ls.name.clone());
+            Outcome::Unproven(Unproven {
+                cause: Cause::Data,
+                title: match &symbol {
+                    Some(s) => format!("{s} in {} differs: {what}", ls.name),
+                    None => format!("data in {} differs: {what}", ls.name),
+                },
+                subject,
+                instructions: vec![],
+            })
+        };
+        let (Some(la), Some(ra)) = (ls.address, rs.address) else {
+            return unproven("the section is not loaded, so its bytes are not addresses".into());
+        };
+        let len = h.lhs.end - h.lhs.start;
+        if len != h.rhs.end - h.rhs.start || len == 0 {
+            return unproven(format!(
+                "{} bytes on the lhs, {} on the rhs (data inserted or removed)",
+                len,
+                h.rhs.end - h.rhs.start
+            ));
+        }
+        let (al, ar) = (la + h.lhs.start, ra + h.rhs.start);
+        if al % self.ptr != ar % self.ptr {
+            return unproven("the differing bytes sit at different word alignments".into());
+        }
+        let mut kind = ProofKind::Address;
+        let first = h.lhs.start - al % self.ptr;
+        let mut off = first;
+        while off < h.lhs.end {
+            let roff = h.rhs.start + off - h.lhs.start;
+            let Some(k) = self.word(ld, off, rd, roff, la, ra, i, j) else {
+                return unproven(format!(
+                    "the word at lhs {:#x} / rhs {:#x} is neither a corresponding address, offset nor length",
+                    la + off,
+                    ra + roff
+                ));
+            };
+            kind = kind.max(k);
+            off += self.ptr;
+        }
+        Outcome::Proven(kind)
+    }
+
+    /// What proves the word at `off` (lhs) / `roff` (rhs), if anything.
+    #[allow(clippy::too_many_arguments)] // both sides' data, offset, address and section
+    fn word(
+        &self,
+        ld: &[u8],
+        off: u64,
+        rd: &[u8],
+        roff: u64,
+        la: u64,
+        ra: u64,
+        i: usize,
+        j: usize,
+    ) -> Option<ProofKind> {
+        let (lv, rv) = (
+            self.read(ld, off, self.ptr)?,
+            self.read(rd, roff, self.ptr)?,
+        );
+        if lv == rv {
+            return Some(ProofKind::Address);
+        }
+        if self.map.corresponds(lv, rv) {
+            return Some(ProofKind::Address);
+        }
+        if self.is_length(ld, off, rd, roff, lv, rv) {
+            return Some(ProofKind::Length);
+        }
+        // Two 32-bit offsets (or one, on 32-bit targets).
+        let mut all = true;
+        for half in (0..self.ptr).step_by(4) {
+            let (a, b) = (
+                self.read(ld, off + half, 4)?,
+                self.read(rd, roff + half, 4)?,
+            );
+            all &= a == b
+                || self.is_offset(a, b)
+                || self.is_length(ld, off + half, rd, roff + half, a, b);
+        }
+        let _ = (la, ra, i, j);
+        all.then_some(ProofKind::Offset)
+    }
+
+    fn read(&self, data: &[u8], off: u64, size: u64) -> Option<u64> {
+        let b = data.get(off as usize..(off + size) as usize)?;
+        Some(match (size, self.lhs.little_endian) {
+            (8, true) => u64::from_le_bytes(b.try_into().ok()?),
+            (8, false) => u64::from_be_bytes(b.try_into().ok()?),
+            (_, true) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
+            (_, false) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
+        })
+    }
+
+    /// A 32-bit offset from a runtime base, on both sides, to corresponding places.
+    fn is_offset(&self, a: u64, b: u64) -> bool {
+        self.bases
+            .iter()
+            .any(|&(bl, br)| self.map.corresponds(bl.wrapping_add(a), br.wrapping_add(b)))
+    }
+
+    /// A length one or two words after a proven pointer, over bytes that differ only by a root.
+    fn is_length(&self, ld: &[u8], off: u64, rd: &[u8], roff: u64, lv: u64, rv: u64) -> bool {
+        if lv >= 1 << 32 || rv >= 1 << 32 {
+            return false;
+        }
+        for back in 1..=LENGTH_LOOKBACK {
+            let d = back * self.ptr;
+            let (Some(po), Some(pro)) = (off.checked_sub(d), roff.checked_sub(d)) else {
+                continue;
+            };
+            let (Some(pl), Some(pr)) = (self.read(ld, po, self.ptr), self.read(rd, pro, self.ptr))
+            else {
+                continue;
+            };
+            if !(pl == pr || self.map.corresponds(pl, pr)) {
+                continue;
+            }
+            if self.root_within(true, pl, lv) || self.root_within(false, pr, rv) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Does a root hunk touch `len` bytes at `address` of one side?
+    fn root_within(&self, lhs: bool, address: u64, len: u64) -> bool {
+        let bin = if lhs { self.lhs } else { self.rhs };
+        bin.sections.iter().enumerate().any(|(k, s)| {
+            s.address.is_some_and(|a| {
+                address >= a && address < a.saturating_add(s.file_size()) && {
+                    let start = address - a;
+                    self.roots
+                        .touches(lhs, k, &(start..start.saturating_add(len)))
+                }
+            })
+        })
+    }
+
+    /// Fill bytes outside every symbol: alignment padding that moved or resized.
+    fn is_padding(&self, i: usize, ld: &[u8], j: usize, rd: &[u8], h: &Hunk) -> bool {
+        let (Some(a), Some(b)) = (ld.get(range(&h.lhs)), rd.get(range(&h.rhs))) else {
+            return false;
+        };
+        let fill = a.first().or(b.first()).copied();
+        let Some(fill) = fill else {
+            return false;
+        };
+        if !(fill == 0 || fill == 0xcc) || !a.iter().chain(b).all(|&x| x == fill) {
+            return false;
+        }
+        let gap = |bin: &Binary<'_>, k: usize| bin.sections[k].kind == SectionKind::Gap;
+        if gap(self.lhs, i) && gap(self.rhs, j) {
+            return true;
+        }
+        // Inside a section: only between symbols, and only where symbols are known.
+        let outside = |bin: &Binary<'_>, k: usize, r: &Range<u64>| {
+            !bin.symbols.is_empty()
+                && bin.sections[k].address.is_some()
+                && (r.start..r.end.max(r.start + 1)).all(|o| bin.symbol_for(k, o).is_none())
+        };
+        h.lhs.end - h.lhs.start <= 4096
+            && h.rhs.end - h.rhs.start <= 4096
+            && outside(self.lhs, i, &h.lhs)
+            && outside(self.rhs, j, &h.rhs)
+    }
+}
+
+fn range(r: &Range<u64>) -> Range<usize> {
+    r.start as usize..r.end as usize
+}
+
+fn base(bin: &Binary<'_>, names: &[&str]) -> Option<u64> {
+    names
+        .iter()
+        .find_map(|n| bin.symbols.iter().find(|s| s.name == *n).map(|s| s.address))
+}
+
+fn section_start(bin: &Binary<'_>, names: &[&str]) -> Option<u64> {
+    names.iter().find_map(|n| {
+        bin.sections
+            .iter()
+            .find(|s| s.name == *n)
+            .and_then(|s| s.address)
+    })
+}
