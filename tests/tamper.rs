@@ -654,6 +654,27 @@ fn diff(dir: &Path, args: &[&str], name: &str) -> Result<(Option<i32>, Value), S
     Ok((code, report))
 }
 
+/// The names of the program's own symbols (package main and lib), as
+/// `go tool nm` lists them.
+fn program_symbols(binary: &Path) -> Result<BTreeSet<String>, String> {
+    let out = with_slot(|| Command::new("go").args(["tool", "nm"]).arg(binary).output())
+        .map_err(|e| format!("run go tool nm: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "go tool nm {}: {}",
+            binary.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(2))
+        .map(|name| name.trim_start_matches('_'))
+        .filter(|name| name.starts_with("main.") || name.starts_with("example.com/tamper/"))
+        .map(String::from)
+        .collect())
+}
+
 /// `--allow C` for each cause.
 fn allow_args<'a>(causes: &[&'a str]) -> Vec<&'a str> {
     causes.iter().flat_map(|c| ["--allow", *c]).collect()
@@ -730,6 +751,23 @@ fn check_tampered(case: &Case, dir: &Path) -> Vec<String> {
         .pair_dir(&dirs());
         if std::fs::read(dir.join("rhs")).ok() == std::fs::read(control.join("rhs")).ok() {
             problems.push("the attack changes nothing in the binary".into());
+        }
+        // Each attack is minimal: it changes code or data, and neither adds
+        // nor drops a function or variable of the program (a call redirected
+        // away from a function must not make the linker drop it).
+        if case.benign == Benign::Stamp {
+            match (
+                program_symbols(&control.join("rhs")),
+                program_symbols(&dir.join("rhs")),
+            ) {
+                (Ok(before), Ok(after)) if before != after => problems.push(format!(
+                    "the attack changes the program's symbols: only before {:?}, only after {:?}",
+                    before.difference(&after).collect::<Vec<_>>(),
+                    after.difference(&before).collect::<Vec<_>>()
+                )),
+                (Err(e), _) | (_, Err(e)) => problems.push(e),
+                _ => {}
+            }
         }
     }
     match diff(dir, &[], "report") {

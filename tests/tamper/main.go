@@ -160,4 +160,7 @@ func main() {
 	println(ratio(), classify(limit%10))
 	println(limit, primes[limit%8], ops[limit%4](limit), price(limit))
 	println(lib.Quota("alice"))
+	// Keep both sides of the redirect and refswap attacks referenced, so the
+	// attacks change a reference and nothing else.
+	println(permit(2), refuse(-2), healthy, maint)
 }
