@@ -32,7 +32,7 @@
 //! JSON report next to them, for inspection and for benchmarks. At most two
 //! processes (go builds or twinbuild runs) run at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,6 +88,14 @@ impl Benign {
 /// gated with all of them allowed (a superset of each case's own causes), so
 /// only the tampering itself can fail the gate.
 const ALL_BENIGN_CAUSES: [&str; 4] = ["embedded-path", "ldflags-x", "buildinfo", "build-id"];
+
+/// The attack whose edit is computed: `main.magic` set to a moved symbol's
+/// address on each side.
+const LOOKALIKE: &str = "lookalike";
+
+/// The initial value of `main.magic` in tests/tamper/main.go (not zero, so
+/// the variable is in initialised data whatever its final value).
+const MAGIC_PLACEHOLDER: u64 = 1;
 
 /// The control: the benign pair alone, no tampering.
 const CONTROL: &str = "none";
@@ -214,6 +222,23 @@ const ATTACKS: &[Attack] = &[
         name: "functable",
         edits: &[("main.go", "{inc, dec, dbl, neg}", "{dec, inc, dbl, neg}")],
         names: &["main.ops"],
+    },
+    // A pointer in data moved to another element of the same table: still
+    // an address inside the corresponding symbol, at another offset.
+    Attack {
+        name: "ptroffset",
+        edits: &[("main.go", "&primes[1]", "&primes[2]")],
+        names: &["main.cursor"],
+    },
+    // An integer (in pointer-free data) whose value is an address: on the
+    // lhs a symbol's lhs address, on the rhs the same symbol's rhs address.
+    // It "corresponds under the address map", yet it is no pointer: the
+    // program compares it with input. The values are learnt from a first
+    // build of the control pair (the benign difference moves the symbol).
+    Attack {
+        name: LOOKALIKE,
+        edits: &[],
+        names: &["main.magic"],
     },
     // A change in a function the compiler inlines: it shows up in the
     // caller's code, not under the inlined function's name.
@@ -388,13 +413,21 @@ struct BuildJob {
     /// The lhs is built once per target and benign difference (in the
     /// control's pair dir); each case's rhs is built on its own.
     lhs: bool,
+    /// The initial value of `main.magic` (see [`LOOKALIKE`]).
+    magic: u64,
+    /// A first build with the placeholder `magic`, to learn the layout.
+    probe: bool,
 }
 
 impl BuildJob {
     fn output(&self, dirs: &Dirs) -> PathBuf {
-        self.case
-            .pair_dir(dirs)
-            .join(if self.lhs { "lhs" } else { "rhs" })
+        let side = if self.lhs { "lhs" } else { "rhs" };
+        let name = if self.probe {
+            format!("probe-{side}")
+        } else {
+            side.to_string()
+        };
+        self.case.pair_dir(dirs).join(name)
     }
 
     /// The workdir: for `path` the rhs one is longer (and deeper) than the
@@ -407,8 +440,10 @@ impl BuildJob {
         match (self.lhs, self.case.benign) {
             (true, Benign::Path) => base.join("lhs/src"),
             (true, _) => base.join("lhs"),
+            // Padded, so every rhs workdir has the same length and every
+            // rhs the same layout as the control's.
             (false, Benign::Path) => base
-                .join(self.case.attack_name())
+                .join(format!("{:-<12}", self.case.attack_name()))
                 .join("rhs-workdir-with-a-longer-path/src"),
             (false, _) => base.join(self.case.attack_name()),
         }
@@ -433,6 +468,17 @@ fn prepare(dirs: &Dirs, job: &BuildJob, workdir: &Path) -> Result<(), String> {
             ));
         }
         std::fs::write(&path, text.replacen(from, to, 1))
+            .map_err(|e| format!("write {path:?}: {e}"))?;
+    }
+    if job.magic != MAGIC_PLACEHOLDER {
+        let path = workdir.join("main.go");
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("read {path:?}: {e}"))?;
+        let from = format!("var magic uint64 = {MAGIC_PLACEHOLDER}\n");
+        if text.matches(&from).count() != 1 {
+            return Err(format!("{from:?} does not occur once in main.go"));
+        }
+        let to = format!("var magic uint64 = {:#x}\n", job.magic);
+        std::fs::write(&path, text.replacen(&from, &to, 1))
             .map_err(|e| format!("write {path:?}: {e}"))?;
     }
     if job.lhs && job.case.benign == Benign::Vcs {
@@ -554,6 +600,14 @@ fn build(dirs: &Dirs, job: &BuildJob) -> Result<(), String> {
     Ok(())
 }
 
+/// A symbol the benign difference moved: its address on each side.
+#[derive(Clone)]
+struct Moved {
+    name: String,
+    lhs: u64,
+    rhs: u64,
+}
+
 /// The built pairs, made once for all tests in this binary: each case's
 /// pair dir holds `lhs` and `rhs`, or the reason it could not be built.
 fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
@@ -561,29 +615,88 @@ fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
     PAIRS.get_or_init(|| {
         let dirs = dirs();
         let cases = cases();
+        let started = Instant::now();
+        say(&format!(
+            "tamper: {} cases, Go build caches in {}",
+            cases.len(),
+            dirs.cache.display()
+        ));
+
+        // Probes: the control pairs with the placeholder magic, to find a
+        // symbol the benign difference moves (for the lookalike attack).
+        let controls: Vec<Case> = cases
+            .iter()
+            .filter(|c| c.attack.is_none())
+            .copied()
+            .collect();
+        let probing = cases.iter().any(|c| c.attack_name() == LOOKALIKE);
+        let moved: Vec<Result<Moved, String>> = if probing {
+            let jobs: Vec<BuildJob> = controls
+                .iter()
+                .flat_map(|case| {
+                    [true, false].map(|lhs| BuildJob {
+                        case: *case,
+                        lhs,
+                        magic: MAGIC_PLACEHOLDER,
+                        probe: true,
+                    })
+                })
+                .collect();
+            let built = parallel(&jobs, |job| build(&dirs, job));
+            controls
+                .iter()
+                .zip(built.chunks(2))
+                .map(|(case, built)| {
+                    built[0].clone().map_err(|e| format!("probe lhs: {e}"))?;
+                    built[1].clone().map_err(|e| format!("probe rhs: {e}"))?;
+                    let dir = case.pair_dir(&dirs);
+                    moved_symbol(&dir.join("probe-lhs"), &dir.join("probe-rhs"))
+                })
+                .collect()
+        } else {
+            controls
+                .iter()
+                .map(|_| Err("no probe (lookalike not selected)".into()))
+                .collect()
+        };
+        let moved_for = |case: &Case| {
+            controls
+                .iter()
+                .zip(&moved)
+                .find(|(c, _)| c.target == case.target && c.benign == case.benign)
+                .map(|(_, m)| m)
+                .expect("every target/benign pair has a control")
+        };
+
+        // Every side uses the lhs address as main.magic; the lookalike rhs
+        // the rhs address of the same symbol.
         let mut jobs: Vec<BuildJob> = Vec::new();
         for case in &cases {
+            let moved = moved_for(case).as_ref().ok();
+            let lhs_magic = moved.map_or(MAGIC_PLACEHOLDER, |m| m.lhs);
             if case.attack.is_none() {
                 jobs.push(BuildJob {
                     case: *case,
                     lhs: true,
+                    magic: lhs_magic,
+                    probe: false,
                 });
             }
+            let magic = match moved {
+                Some(m) if case.attack_name() == LOOKALIKE => m.rhs,
+                _ => lhs_magic,
+            };
             jobs.push(BuildJob {
                 case: *case,
                 lhs: false,
+                magic,
+                probe: false,
             });
         }
-        say(&format!(
-            "tamper: {} go builds for {} cases, Go build caches in {}",
-            jobs.len(),
-            cases.len(),
-            dirs.cache.display()
-        ));
-        let started = Instant::now();
         let results = parallel(&jobs, |job| build(&dirs, job));
         say(&format!(
-            "tamper: builds took {:.0}s",
+            "tamper: {} go builds took {:.0}s",
+            jobs.len() + if probing { 2 * controls.len() } else { 0 },
             started.elapsed().as_secs_f64()
         ));
 
@@ -604,18 +717,59 @@ fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
                     .iter()
                     .find(|(c, _)| c.target == case.target && c.benign == case.benign)
                     .expect("every target/benign pair has an lhs job");
+                let dir = case.pair_dir(&dirs);
                 let result = match (lhs, rhs) {
                     (Err(e), _) => Err(format!("lhs build failed: {e}")),
                     (_, Err(e)) => Err(format!("rhs build failed: {e}")),
                     (Ok(()), Ok(())) if case.attack.is_some() => {
-                        link_lhs(&control.pair_dir(&dirs), &case.pair_dir(&dirs))
+                        link_lhs(&control.pair_dir(&dirs), &dir)
                     }
                     (Ok(()), Ok(())) => Ok(()),
+                };
+                let result = match result {
+                    Ok(()) if case.attack_name() == LOOKALIKE => {
+                        moved_for(case).clone().and_then(|m| {
+                            // The magic value must not have moved anything:
+                            // the symbol is where the probes had it.
+                            let lhs = symbol_addresses(&dir.join("lhs"))?;
+                            let rhs = symbol_addresses(&dir.join("rhs"))?;
+                            if lhs.get(&m.name) == Some(&m.lhs) && rhs.get(&m.name) == Some(&m.rhs)
+                            {
+                                Ok(())
+                            } else {
+                                Err(format!("{} moved between the probe and the build", m.name))
+                            }
+                        })
+                    }
+                    other => other,
                 };
                 (*case, result)
             })
             .collect()
     })
+}
+
+/// The first symbol (by name, the program's own first) whose address
+/// differs between two builds.
+fn moved_symbol(lhs: &Path, rhs: &Path) -> Result<Moved, String> {
+    let (a, b) = (symbol_addresses(lhs)?, symbol_addresses(rhs)?);
+    let moved: Vec<Moved> = a
+        .iter()
+        .filter_map(|(name, &l)| {
+            let &r = b.get(name)?;
+            (l != r).then(|| Moved {
+                name: name.clone(),
+                lhs: l,
+                rhs: r,
+            })
+        })
+        .collect();
+    moved
+        .iter()
+        .find(|m| m.name.starts_with("main."))
+        .or(moved.first())
+        .cloned()
+        .ok_or_else(|| "no symbol moves between the lhs and the control's rhs".into())
 }
 
 /// Puts the shared lhs next to a tampered rhs (a hard link, else a copy).
@@ -654,9 +808,9 @@ fn diff(dir: &Path, args: &[&str], name: &str) -> Result<(Option<i32>, Value), S
     Ok((code, report))
 }
 
-/// The names of the program's own symbols (package main and lib), as
-/// `go tool nm` lists them.
-fn program_symbols(binary: &Path) -> Result<BTreeSet<String>, String> {
+/// Each symbol's address, as `go tool nm` lists them (without a leading
+/// `_`; names listed more than once are left out).
+fn symbol_addresses(binary: &Path) -> Result<BTreeMap<String, u64>, String> {
     let out = with_slot(|| Command::new("go").args(["tool", "nm"]).arg(binary).output())
         .map_err(|e| format!("run go tool nm: {e}"))?;
     if !out.status.success() {
@@ -666,12 +820,31 @@ fn program_symbols(binary: &Path) -> Result<BTreeSet<String>, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| line.split_whitespace().nth(2))
-        .map(|name| name.trim_start_matches('_'))
+    let mut seen: BTreeMap<String, Option<u64>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [address, _kind, name] = fields[..] else {
+            continue;
+        };
+        let Ok(address) = u64::from_str_radix(address, 16) else {
+            continue;
+        };
+        let name = name.trim_start_matches('_').to_string();
+        seen.entry(name)
+            .and_modify(|a| *a = None)
+            .or_insert(Some(address));
+    }
+    Ok(seen
+        .into_iter()
+        .filter_map(|(name, a)| Some((name, a?)))
+        .collect())
+}
+
+/// The names of the program's own symbols (package main and lib).
+fn program_symbols(binary: &Path) -> Result<BTreeSet<String>, String> {
+    Ok(symbol_addresses(binary)?
+        .into_keys()
         .filter(|name| name.starts_with("main.") || name.starts_with("example.com/tamper/"))
-        .map(String::from)
         .collect())
 }
 

@@ -16,6 +16,15 @@ var limit = 4096
 // primes is a package-level table (attack "table").
 var primes = [8]int32{2, 3, 5, 7, 11, 13, 17, 19}
 
+// cursor points into primes (attack "ptroffset" moves it to the next
+// element).
+var cursor = &primes[1]
+
+// magic is an integer, in pointer-free data; attack "lookalike" sets it to
+// values that look like corresponding addresses (tests/tamper.rs sets it on
+// both sides; 1 is the placeholder).
+var magic uint64 = 1
+
 // ops is a table of function values (attack "functable" swaps two entries).
 var ops = [4]func(int) int{inc, dec, dbl, neg}
 
@@ -163,4 +172,5 @@ func main() {
 	// Keep both sides of the redirect and refswap attacks referenced, so the
 	// attacks change a reference and nothing else.
 	println(permit(2), refuse(-2), healthy, maint)
+	println(*cursor, magic == uint64(len(version)))
 }
