@@ -22,8 +22,17 @@ var cursor = &primes[1]
 
 // magic is an integer, in pointer-free data; attack "lookalike" sets it to
 // values that look like corresponding addresses (tests/tamper.rs sets it on
-// both sides; 1 is the placeholder).
+// both sides; 1 is replaced).
 var magic uint64 = 1
+
+// magicCode is an immediate in secret's code; attack "lookalike-code" sets
+// it to values that look like corresponding addresses (1 is replaced).
+const magicCode = 1
+
+//go:noinline
+func secret() uint64 {
+	return magicCode
+}
 
 // ops is a table of function values (attack "functable" swaps two entries).
 var ops = [4]func(int) int{inc, dec, dbl, neg}
@@ -172,5 +181,5 @@ func main() {
 	// Keep both sides of the redirect and refswap attacks referenced, so the
 	// attacks change a reference and nothing else.
 	println(permit(2), refuse(-2), healthy, maint)
-	println(*cursor, magic == uint64(len(version)))
+	println(*cursor, magic == uint64(len(version)), secret())
 }
