@@ -223,6 +223,10 @@ pub fn attribute(
             }
             Residual::Yes => match proofs.prove(&ctx, i, j, h) {
                 prove::Outcome::Proven(kind) => (class, Some(kind), vec![]),
+                prove::Outcome::Derived => {
+                    derived.push((k, n, class));
+                    continue;
+                }
                 prove::Outcome::Unproven(u) if toolchain_root => (class, None, u.instructions),
                 prove::Outcome::Unproven(u) => (unproven_class(&u), None, u.instructions),
             },
@@ -299,6 +303,9 @@ impl Proofs<'_, '_, '_> {
         }
         if self.tables.covers(i, &h.lhs, j, &h.rhs) {
             return prove::Outcome::Proven(prove::ProofKind::Table);
+        }
+        if self.tables.is_hash(i, &h.lhs, j, &h.rhs) {
+            return prove::Outcome::Derived;
         }
         let (ls, rs) = (&ctx.l.bin.sections[i], &ctx.r.bin.sections[j]);
         if is_code(&ls.name) {
@@ -594,7 +601,7 @@ fn string_around(data: &[u8], at: u64) -> String {
 }
 
 /// `main.date.str` → `main.date`, for user string variables only.
-fn ldflags_var(sym: &str) -> Option<&str> {
+pub(crate) fn ldflags_var(sym: &str) -> Option<&str> {
     let var = sym.strip_suffix(".str")?;
     let internal = [
         "runtime.",

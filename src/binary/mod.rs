@@ -99,6 +99,8 @@ pub struct Symbol {
     pub name: String,
     pub address: u64,
     pub size: u64,
+    /// Whether the file gave the size (ELF); Mach-O and PE sizes run to the next symbol.
+    pub sized: bool,
     /// Index into [`Binary::sections`] of the section holding the symbol.
     pub section: Option<usize>,
 }

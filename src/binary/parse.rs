@@ -177,6 +177,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Binary<'_>, ParseError> {
                 name: name.to_string(),
                 address: s.address(),
                 size: s.size(),
+                sized: s.size() > 0,
                 section,
             })
         })

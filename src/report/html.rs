@@ -188,6 +188,23 @@ fn overview(o: &mut String, r: &Report) {
             if r.exit_code == 0 {
                 o.push_str("<p><strong>The gate passes: every root cause is allowed.</strong></p>");
             }
+            if s.unproven_bytes > 0 {
+                let _ = write!(
+                    o,
+                    "<p><strong>Unproven: {} differ with no proven cause; no <code>--allow</code> passes them.</strong></p><ul class=\"unproven\">",
+                    size(s.unproven_bytes)
+                );
+                for f in r.unproven().take(8) {
+                    let _ = write!(
+                        o,
+                        "<li><a href=\"#f{0}\">[{0}]</a> {1} {2}</li>",
+                        f.id,
+                        cause_badge(f.cause),
+                        escape(&f.title)
+                    );
+                }
+                o.push_str("</ul>");
+            }
             o.push_str("</header>\n");
         }
     }
@@ -500,6 +517,24 @@ fn finding(o: &mut String, f: &Finding) {
         excerpt(o, "lhs", f.lhs_excerpt.as_ref(), f);
         excerpt(o, "rhs", f.rhs_excerpt.as_ref(), f);
         o.push_str("</div>\n");
+    }
+    if let Some(p) = super::proof_line(f) {
+        let _ = writeln!(o, "<p class=\"proof\">{}</p>", escape(&p));
+    }
+    if !f.instructions.is_empty() {
+        o.push_str("<table class=\"asm\"><tr><th>function</th><th>lhs</th><th>rhs</th></tr>\n");
+        for d in &f.instructions {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"wrap\"><code>{}</code></td><td class=\"mono\">{:#x} <code>{}</code></td><td class=\"mono\">{:#x} <code>{}</code></td></tr>",
+                escape(&d.symbol),
+                d.lhs_address,
+                escape(&d.lhs),
+                d.rhs_address,
+                escape(&d.rhs)
+            );
+        }
+        o.push_str("</table>\n");
     }
     if let Some(fix) = &f.fix {
         let _ = writeln!(

@@ -67,6 +67,14 @@ pub fn size(n: u64) -> String {
     }
 }
 
+/// The differing instructions of a code finding, both sides, disassembled.
+fn instructions(o: &mut String, f: &Finding, indent: &str) {
+    for d in &f.instructions {
+        let _ = writeln!(o, "{indent}lhs {:#x}  {}", d.lhs_address, escape(if d.lhs.is_empty() { "(none)" } else { &d.lhs }));
+        let _ = writeln!(o, "{indent}rhs {:#x}  {}", d.rhs_address, escape(if d.rhs.is_empty() { "(none)" } else { &d.rhs }));
+    }
+}
+
 /// Most findings shown in detail on a terminal; the JSON has them all.
 const MAX_FINDINGS: usize = 40;
 
@@ -98,6 +106,21 @@ pub fn render(r: &Report, color: bool) -> String {
             );
             if r.exit_code == 0 {
                 let _ = writeln!(o, "{}", st.bold("gate passes: every root cause is allowed"));
+            }
+            if s.unproven_bytes > 0 {
+                let _ = writeln!(
+                    o,
+                    "{} {} differ with no proven cause; no --allow passes them:",
+                    st.red("UNPROVEN:"),
+                    size(s.unproven_bytes)
+                );
+                for f in r.unproven().take(8) {
+                    let _ = writeln!(o, "  [{}] {}: {}", f.id, f.cause.code(), escape(&f.title));
+                    instructions(&mut o, f, "      ");
+                }
+                if r.unproven().count() > 8 {
+                    let _ = writeln!(o, "  ... {} more (see the findings)", r.unproven().count() - 8);
+                }
             }
         }
     }
@@ -269,6 +292,10 @@ pub fn render(r: &Report, color: bool) -> String {
                 }
                 let _ = writeln!(o, "{l}");
             }
+            if let Some(p) = super::proof_line(f) {
+                let _ = writeln!(o, "      {}", if f.proven == Some(false) { st.red(&p) } else { p });
+            }
+            instructions(&mut o, f, "      ");
             if let (Some(a), Some(b)) = (&f.lhs_excerpt, &f.rhs_excerpt) {
                 let _ = writeln!(o, "      lhs: {}", st.dim(&escape(&a.text)));
                 let _ = writeln!(o, "      rhs: {}", st.dim(&escape(&b.text)));

@@ -404,6 +404,27 @@ fn findings(out: &mut Out, r: &Report) {
     }
 }
 
+/// A code finding's differing instructions as a table (empty when none).
+fn instructions(f: &Finding) -> String {
+    if f.instructions.is_empty() {
+        return String::new();
+    }
+    let mut t = String::from("\n| function | lhs | rhs |\n|---|---|---|\n");
+    for d in &f.instructions {
+        let _ = writeln!(
+            t,
+            "| {} | {:#x} {} | {:#x} {} |",
+            cd(&d.symbol, true),
+            d.lhs_address,
+            cd(&d.lhs, true),
+            d.rhs_address,
+            cd(&d.rhs, true)
+        );
+    }
+    t.push('\n');
+    t
+}
+
 fn finding(f: &Finding) -> String {
     let mut s = format!(
         "#### [{}] `{}`: {}\n\n",
@@ -439,6 +460,10 @@ fn finding(f: &Finding) -> String {
         }
         s.push('\n');
     }
+    if let Some(p) = super::proof_line(f) {
+        let _ = writeln!(s, "- {}", if f.proven == Some(false) { format!("**{}**", esc(&p)) } else { esc(&p) });
+    }
+    s.push_str(&instructions(f));
     if let Some(fix) = &f.fix {
         let _ = writeln!(s, "- **Fix:** {}", esc(fix));
     }

@@ -96,6 +96,10 @@ pub struct Summary {
     pub root_causes: Vec<Cause>,
     pub sections_total: usize,
     pub sections_differing: usize,
+    /// Differing bytes no proof covers: unproven roots (`code`, `data`,
+    /// `dwarf`, `header` bytes named where they are) and unproven
+    /// consequences. The gate never passes while this is above zero.
+    pub unproven_bytes: u64,
 }
 
 /// Everything a run found, in the order it is shown.
@@ -168,8 +172,15 @@ impl Report {
                 root_causes.push(f.cause);
             }
         }
+        let unproven_bytes: u64 = attribution
+            .findings
+            .iter()
+            .map(Finding::unproven_bytes)
+            .sum();
+        // A consequence passes only when proven, and only as a consequence of an allowed root.
         let allowed = verdict == Verdict::Differs
             && !context.allowances.is_empty()
+            && unproven_bytes == 0
             && attribution.findings.iter().all(|f| {
                 let root_cause = f
                     .root
@@ -206,6 +217,7 @@ impl Report {
                 root_causes,
                 sections_total: sections.len(),
                 sections_differing: sections.iter().filter(|s| s.status != Status::Same).count(),
+                unproven_bytes,
             },
             sections,
             findings: attribution.findings,
@@ -228,4 +240,32 @@ impl Report {
     pub fn roots(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.root.is_none())
     }
+
+    /// Findings holding bytes no proof covers, in order: every renderer
+    /// shows them first after the verdict.
+    pub fn unproven(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.proven == Some(false))
+    }
+}
+
+/// How a finding's bytes were proven, in one line (`None` for a root the
+/// classifier named): `proven: address 420 B, table 12 B`, or what is not.
+pub fn proof_line(f: &Finding) -> Option<String> {
+    let proven = f.proven?;
+    let by: Vec<String> = f
+        .proven_by
+        .iter()
+        .map(|(k, v)| format!("{k} {}", human::size(*v)))
+        .collect();
+    let proved: u64 = f.proven_by.values().sum();
+    Some(match (proven, by.is_empty()) {
+        (true, _) => format!("proven: {}", by.join(", ")),
+        (false, true) => "NOT proven: no proof covers these bytes".to_string(),
+        (false, false) => format!(
+            "NOT proven: {} of {} proven ({})",
+            human::size(proved),
+            human::size(f.bytes),
+            by.join(", ")
+        ),
+    })
 }

@@ -118,7 +118,7 @@ impl<'m, 'b, 'd> CodeProver<'m, 'b, 'd> {
         }
         // A function only one side has is a difference of its own.
         for g in &rhs_funcs {
-            if self.map.lhs_funcs.named(&g.name).is_none() {
+            if self.map.lhs_funcs.counterpart(g).is_none() {
                 return Outcome::Unproven(Unproven {
                     cause: Cause::Code,
                     subject: g.name.clone(),
@@ -126,8 +126,8 @@ impl<'m, 'b, 'd> CodeProver<'m, 'b, 'd> {
                     instructions: vec![],
                 });
             }
-            if !funcs.iter().any(|f| f.name == g.name) {
-                if let Some(f) = self.map.lhs_funcs.named(&g.name) {
+            if !funcs.iter().any(|f| f.name == g.name && f.nth == g.nth) {
+                if let Some(f) = self.map.lhs_funcs.counterpart(g) {
                     funcs.push(f);
                 }
             }
@@ -150,7 +150,7 @@ impl<'m, 'b, 'd> CodeProver<'m, 'b, 'd> {
     }
 
     fn compare(&self, isa: Isa, f: &Func) -> Option<Unproven> {
-        let Some(g) = self.map.rhs_funcs.named(&f.name) else {
+        let Some(g) = self.map.rhs_funcs.counterpart(f) else {
             return Some(Unproven {
                 cause: Cause::Code,
                 subject: f.name.clone(),

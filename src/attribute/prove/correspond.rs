@@ -28,10 +28,50 @@ use crate::binary::go::pclntab::Pclntab;
 use crate::binary::{Binary, Symbol};
 use crate::diff::{Diff, HunkKind, Status};
 
+/// How many bytes a moved anonymous place is compared over.
+pub const CONTENT_WINDOW: u64 = 64;
+
+/// The bytes from `address` to the end of its read-only data section, and
+/// the distance to the next symbol, when `address` lies in read-only data
+/// outside every sized symbol.
+fn anonymous_rodata<'d>(bin: &Binary<'d>, address: u64) -> Option<(&'d [u8], u64)> {
+    let (k, s) = bin.sections.iter().enumerate().find(|(_, s)| {
+        s.compression.is_none()
+            && s.address
+                .is_some_and(|a| address >= a && address < a.saturating_add(s.file_size()))
+    })?;
+    let read_only = [
+        ".rodata",
+        ".rdata",
+        "__TEXT,__rodata",
+        "__DATA_CONST,__rodata",
+        "__TEXT,__cstring",
+    ]
+    .contains(&s.name.as_str());
+    if !read_only {
+        return None;
+    }
+    let i = bin.symbols.partition_point(|x| x.address <= address);
+    if let Some(prev) = i.checked_sub(1).and_then(|p| bin.symbols.get(p)) {
+        if prev.sized && address < prev.address.saturating_add(prev.size) {
+            return None;
+        }
+    }
+    let next = bin.symbols.get(i).map_or(u64::MAX, |n| n.address - address);
+    let off = (address - s.address?) as usize;
+    Some((bin.raw(k).get(off..)?, next))
+}
+
+/// How far before a named symbol an anonymous place may be mapped by it.
+const MAX_ANONYMOUS: u64 = 1 << 16;
+
 /// A function: its name and address range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Func {
     pub name: String,
+    /// Which of the functions of this name it is, in address order (an ABI
+    /// wrapper carries its function's name in the pclntab).
+    pub nth: usize,
     pub start: u64,
     pub end: u64,
 }
@@ -40,8 +80,8 @@ pub struct Func {
 #[derive(Debug, Default)]
 pub struct Funcs {
     list: Vec<Func>,
-    /// Names that occur once, to their index.
-    by_name: HashMap<String, usize>,
+    /// (name, nth) to the function's index.
+    by_name: HashMap<(String, usize), usize>,
 }
 
 impl Funcs {
@@ -60,6 +100,7 @@ impl Funcs {
                     if end > f.entry {
                         list.push(Func {
                             name,
+                            nth: 0,
                             start: text.saturating_add(f.entry),
                             end: text.saturating_add(end),
                         });
@@ -76,6 +117,7 @@ impl Funcs {
                 if code && s.size > 0 {
                     list.push(Func {
                         name: s.name.clone(),
+                        nth: 0,
                         start: s.address,
                         end: s.address.saturating_add(s.size),
                     });
@@ -83,7 +125,14 @@ impl Funcs {
             }
         }
         list.sort_by_key(|f| (f.start, f.end));
-        let by_name = unique_names(list.iter().map(|f| f.name.as_str()));
+        let mut count: HashMap<String, usize> = HashMap::new();
+        let mut by_name = HashMap::with_capacity(list.len());
+        for (k, f) in list.iter_mut().enumerate() {
+            let n = count.entry(f.name.clone()).or_insert(0);
+            f.nth = *n;
+            *n += 1;
+            by_name.insert((f.name.clone(), f.nth), k);
+        }
         Funcs { list, by_name }
     }
 
@@ -97,9 +146,16 @@ impl Funcs {
         (address < f.end).then_some(f)
     }
 
-    /// The function named `name`, when the name is unique.
-    pub fn named(&self, name: &str) -> Option<&Func> {
-        self.by_name.get(name).map(|&i| &self.list[i])
+    /// The `nth` function named `name`.
+    pub fn named(&self, name: &str, nth: usize) -> Option<&Func> {
+        self.by_name
+            .get(&(name.to_string(), nth))
+            .map(|&i| &self.list[i])
+    }
+
+    /// The function on this side standing for `f` of the other side.
+    pub fn counterpart(&self, f: &Func) -> Option<&Func> {
+        self.named(&f.name, f.nth)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -254,15 +310,74 @@ impl<'b, 'd> AddrMap<'b, 'd> {
             }
         }
         let f = self.lhs_funcs.at(address)?;
-        self.lhs_funcs.named(&f.name)?;
-        let g = self.rhs_funcs.named(&f.name)?;
+        let g = self.rhs_funcs.counterpart(f)?;
         let offset = address - f.start;
         (offset < g.end - g.start).then_some(g.start + offset)
     }
 
+    /// The rhs symbol standing for lhs symbol `s` (same name, unique on both sides).
+    pub fn rhs_symbol(&self, s: &Symbol) -> Option<&'b Symbol> {
+        self.lhs_symbols_unique.get(&s.name)?;
+        self.rhs_symbols.get(&s.name).map(|&k| &self.rhs.symbols[k])
+    }
+
+    /// The lhs symbol standing for rhs symbol `s`.
+    pub fn lhs_symbol(&self, s: &Symbol) -> Option<&'b Symbol> {
+        self.rhs_symbols.get(&s.name)?;
+        self.lhs_symbols_unique
+            .get(&s.name)
+            .map(|&k| &self.lhs.symbols[k])
+    }
+
+    /// The rhs address at the same distance before the same-named next
+    /// symbol: for bytes no symbol names (string literals and constants the
+    /// symbol table leaves out), found by the symbol they precede.
+    pub fn by_next_name(&self, address: u64) -> Option<u64> {
+        let k = self.lhs.symbols.partition_point(|s| s.address <= address);
+        let next = self.lhs.symbols.get(k)?;
+        let distance = next.address - address;
+        if distance > MAX_ANONYMOUS || next.section.is_none() {
+            return None;
+        }
+        // Not inside a sized symbol: then it is that symbol's place, not an anonymous one.
+        if let Some(prev) = k.checked_sub(1).and_then(|p| self.lhs.symbols.get(p)) {
+            if prev.size > 0
+                && address < prev.address.saturating_add(prev.size)
+                && prev.section == next.section
+            {
+                return None;
+            }
+        }
+        let r = self.rhs_symbol(next)?;
+        r.address.checked_sub(distance)
+    }
+
     /// Do lhs address `l` and rhs address `r` stand for the same place?
     pub fn corresponds(&self, l: u64, r: u64) -> bool {
-        self.by_alignment(l) == Some(r) || self.by_name(l) == Some(r)
+        self.by_alignment(l) == Some(r)
+            || self.by_name(l) == Some(r)
+            || self.by_next_name(l) == Some(r)
+            || self.by_content(l, r)
+    }
+
+    /// Read-only bytes no symbol names, moved as a block (the linker sorts
+    /// small objects by size, so a root that changes one object's size can
+    /// reorder its neighbours): the same when both places are anonymous and
+    /// hold the same bytes up to the nearer next symbol (at most [`CONTENT_WINDOW`]).
+    /// Reading the same constant bytes is the same program; writable data is
+    /// never matched this way (two variables with one value are two variables).
+    pub fn by_content(&self, l: u64, r: u64) -> bool {
+        self.content_width(l, r).is_some()
+    }
+
+    /// How many bytes [`AddrMap::by_content`] compared and found equal, if it did.
+    pub fn content_width(&self, l: u64, r: u64) -> Option<u64> {
+        let ((a, ea), (b, eb)) = (
+            anonymous_rodata(self.lhs, l)?,
+            anonymous_rodata(self.rhs, r)?,
+        );
+        let w = ea.min(eb).min(CONTENT_WINDOW) as usize;
+        (w >= 1 && a.len() >= w && b.len() >= w && a[..w] == b[..w]).then_some(w as u64)
     }
 
     /// Is `address` inside a loaded section of the lhs (`true`) or rhs (`false`)?

@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use super::correspond::AddrMap;
+use super::correspond::{AddrMap, CONTENT_WINDOW};
 use super::{Outcome, ProofKind, Roots, Unproven};
 use crate::attribute::Cause;
 use crate::binary::{Binary, SectionKind};
@@ -21,6 +21,10 @@ use crate::diff::Hunk;
 
 /// How far back (in words) a length may sit from its pointer (Go slices: ptr, len, cap).
 const LENGTH_LOOKBACK: u64 = 2;
+/// The widest hunk in which moved unnamed bytes are searched for.
+const MAX_MOVED_SEARCH: u64 = 4096;
+/// The largest symbol compared word by word as a whole.
+const MAX_SYMBOL: u64 = 1 << 20;
 
 pub struct DataProver<'m, 'b, 'd> {
     lhs: &'b Binary<'d>,
@@ -102,6 +106,9 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         let (Some(la), Some(ra)) = (ls.address, rs.address) else {
             return unproven("the section is not loaded, so its bytes are not addresses".into());
         };
+        if let Some(kind) = self.by_symbols(i, ld, j, rd, h) {
+            return Outcome::Proven(kind);
+        }
         let len = h.lhs.end - h.lhs.start;
         if len != h.rhs.end - h.rhs.start || len == 0 {
             return unproven(format!(
@@ -171,6 +178,137 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         }
         let _ = (la, ra, i, j);
         all.then_some(ProofKind::Offset)
+    }
+
+    /// Prove the hunk by comparing, word by word, every symbol it touches
+    /// with its same-named counterpart of the same size (the alignment may
+    /// place a difference anywhere in a run of equal bytes; the symbols say
+    /// what belongs together). Bytes outside every symbol must be padding.
+    fn by_symbols(&self, i: usize, ld: &[u8], j: usize, rd: &[u8], h: &Hunk) -> Option<ProofKind> {
+        let (la, ra) = (self.lhs.sections[i].address?, self.rhs.sections[j].address?);
+        let (lr, rr) = (
+            la + h.lhs.start..la + h.lhs.end,
+            ra + h.rhs.start..ra + h.rhs.end,
+        );
+        let touched = |bin: &'b Binary<'d>,
+                       k: usize,
+                       r: &Range<u64>|
+         -> Option<Vec<&'b crate::binary::Symbol>> {
+            let lhs = std::ptr::eq(bin, self.lhs);
+            let base = bin.sections[k].address?;
+            let mut out: Vec<&crate::binary::Symbol> = Vec::new();
+            let mut off = r.start.saturating_sub(u64::from(r.is_empty()));
+            let end = r.end.max(r.start + 1);
+            while off < end {
+                match bin.symbol_for(k, off) {
+                    Some(s) if s.size > 0 => {
+                        if !out.iter().any(|o| o.address == s.address) {
+                            out.push(s);
+                        }
+                        off = s.address + s.size - base;
+                    }
+                    _ => {
+                        let data = if lhs { ld } else { rd };
+                        match data.get(off as usize) {
+                            Some(0) | Some(0xcc) => off += 1,
+                            Some(_) => {
+                                // Unnamed read-only bytes: found the same on the other side, near the hunk.
+                                let at = base + off;
+                                let (other, width) = if lhs {
+                                    (&rr, h.rhs.end - h.rhs.start)
+                                } else {
+                                    (&lr, h.lhs.end - h.lhs.start)
+                                };
+                                if width > MAX_MOVED_SEARCH {
+                                    return None;
+                                }
+                                let from = other.start.saturating_sub(CONTENT_WINDOW);
+                                let width = (from..other.end + CONTENT_WINDOW).find_map(|c| {
+                                    if lhs {
+                                        self.map.content_width(at, c)
+                                    } else {
+                                        self.map.content_width(c, at)
+                                    }
+                                });
+                                // The bytes compared equal moved as one.
+                                off += width?;
+                            }
+                            None => return None,
+                        }
+                    }
+                }
+                if out.len() > 64 {
+                    return None;
+                }
+            }
+            Some(out)
+        };
+        let lsyms = touched(self.lhs, i, &h.lhs)?;
+        let rsyms = touched(self.rhs, j, &h.rhs)?;
+        // Padding alone is left to the padding rule; moved unnamed bytes were found above.
+        let all_fill = |d: &[u8], r: &Range<u64>| {
+            d.get(range(r))
+                .is_some_and(|b| b.iter().all(|&x| x == 0 || x == 0xcc))
+        };
+        if lsyms.is_empty() && rsyms.is_empty() && all_fill(ld, &h.lhs) && all_fill(rd, &h.rhs) {
+            return None;
+        }
+        let mut pairs: Vec<(&crate::binary::Symbol, &crate::binary::Symbol)> = Vec::new();
+        for s in &lsyms {
+            pairs.push((s, self.map.rhs_symbol(s)?));
+        }
+        for t in &rsyms {
+            let s = self.map.lhs_symbol(t)?;
+            if !pairs.iter().any(|(a, _)| a.address == s.address) {
+                pairs.push((s, t));
+            }
+        }
+        let mut kind = ProofKind::Address;
+        for (s, t) in pairs {
+            if s.size > MAX_SYMBOL
+                || t.size > MAX_SYMBOL
+                || s.section != Some(i)
+                || t.section != Some(j)
+            {
+                return None;
+            }
+            let (so, to) = (s.address.checked_sub(la)?, t.address.checked_sub(ra)?);
+            // A symbol whose bytes a root explains (a -X string) is its root's.
+            if crate::attribute::ldflags_var(&s.name).is_some()
+                || self.roots.touches(true, i, &(so..so + s.size))
+                || self.roots.touches(false, j, &(to..to + t.size))
+            {
+                continue;
+            }
+            if s.address % self.ptr != t.address % self.ptr {
+                return None;
+            }
+            // Sizes the format does not record (Mach-O) run to the next
+            // symbol and take in padding: the longer tail must be fill.
+            let common = s.size.min(t.size);
+            let tail_fill = |d: &[u8], from: u64, to: u64| {
+                d.get(from as usize..to as usize)
+                    .is_some_and(|b| b.iter().all(|&x| x == 0 || x == 0xcc))
+            };
+            if !tail_fill(ld, so + common, so + s.size) || !tail_fill(rd, to + common, to + t.size)
+            {
+                return None;
+            }
+            let first = so - s.address % self.ptr;
+            let mut off = first;
+            while off < so + common {
+                let roff = to + (off - so);
+                let (a, b) = (
+                    ld.get(off as usize..(off + self.ptr) as usize),
+                    rd.get(roff as usize..(roff + self.ptr) as usize),
+                );
+                if a.is_none() || a != b {
+                    kind = kind.max(self.word(ld, off, rd, roff, la, ra, i, j)?);
+                }
+                off += self.ptr;
+            }
+        }
+        Some(kind)
     }
 
     fn read(&self, data: &[u8], off: u64, size: u64) -> Option<u64> {

@@ -89,6 +89,8 @@ pub struct Unproven {
 pub enum Outcome {
     Proven(ProofKind),
     Unproven(Unproven),
+    /// A hash or ID over the rest of the file: proven only when all else is.
+    Derived,
 }
 
 /// A byte range of one side: a section index and a range of its contents.
@@ -150,6 +152,8 @@ pub struct TableProof {
     pub lhs: Vec<Place>,
     pub rhs: Vec<Place>,
     pub differences: Vec<TableDifference>,
+    /// Places (lhs, rhs) holding a hash over the rest (a code signature).
+    pub hashes: Vec<(Place, Place)>,
 }
 
 /// One entry of a table that differs beyond what the roots and the layout explain.
@@ -177,6 +181,19 @@ impl TableProof {
         self.lhs.extend(other.lhs);
         self.rhs.extend(other.rhs);
         self.differences.extend(other.differences);
+        self.hashes.extend(other.hashes);
+    }
+
+    /// Is the hunk inside a hash over the rest of the file?
+    pub fn is_hash(&self, i: usize, lr: &Range<u64>, j: usize, rr: &Range<u64>) -> bool {
+        self.hashes.iter().any(|((ls, l), (rs, r))| {
+            *ls == i
+                && *rs == j
+                && l.start <= lr.start
+                && lr.end <= l.end
+                && r.start <= rr.start
+                && rr.end <= r.end
+        })
     }
 
     /// The difference overlapping `range` of lhs section `i` or rhs section `j`.
@@ -247,6 +264,7 @@ mod tests {
             lhs: vec![(1, 10..20), (1, 20..30), (2, 0..5)],
             rhs: vec![(1, 0..100)],
             differences: vec![],
+            hashes: vec![],
         };
         t.finish();
         assert_eq!(t.lhs, vec![(1, 10..30), (2, 0..5)]);

@@ -6,9 +6,11 @@
 //!   file tables and funcdata offsets.
 //! - [`dwarf`]: DWARF units, DIEs, line programs, frames and ranges.
 //! - [`symtab`]: the file's symbol table (names, addresses mapped, sizes).
+//! - [`relocs`]: PE base relocations (relocated addresses mapped).
 
 pub mod dwarf;
 pub mod pclntab;
+pub mod relocs;
 pub mod symtab;
 
 use super::correspond::AddrMap;
@@ -34,6 +36,13 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     proof.extend(pclntab::prove(inputs));
     proof.extend(dwarf::prove(inputs));
     proof.extend(symtab::prove(inputs));
+    proof.extend(relocs::prove(inputs));
+    if let (Some(l), Some(r)) = (
+        symtab::code_signature(inputs.lhs),
+        symtab::code_signature(inputs.rhs),
+    ) {
+        proof.hashes.extend(l.into_iter().zip(r));
+    }
     proof.finish();
     proof
 }
