@@ -219,10 +219,17 @@ const ATTACKS: &[Attack] = &[
         ],
     },
     // A float constant (loaded from the constant pool on both architectures).
+    // Where the constant's slot does not move, the code is the same and only
+    // the pool entry differs: naming the constant's symbol ($f64.<bits> of
+    // 3.14159 or 2.71828) names the tampering too.
     Attack {
         name: "float",
         edits: &[("main.go", "return 3.14159\n", "return 2.71828\n")],
-        names: &["main.ratio"],
+        names: &[
+            "main.ratio",
+            "$f64.400921f9f01b866e",
+            "$f64.4005bf0995aaf790",
+        ],
     },
     // One value of a dense switch moved to another case's body: the code
     // is the same on both sides, one entry of the compiler's jump table
@@ -716,44 +723,36 @@ fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
         ));
 
         // Probes: the control pairs with the placeholder magic, to find a
-        // symbol the benign difference moves (for the lookalike attack).
+        // symbol the benign difference moves (for the lookalike attacks).
+        // Run whatever the selection, so every build of a case has the same
+        // inputs in a subset run as in a full one (and is reused).
         let controls: Vec<Case> = cases
             .iter()
             .filter(|c| c.attack.is_none())
             .copied()
             .collect();
-        let probing = cases
+        let probes: Vec<BuildJob> = controls
             .iter()
-            .any(|c| [LOOKALIKE, LOOKALIKE_CODE].contains(&c.attack_name()));
-        let moved: Vec<Result<Moved, String>> = if probing {
-            let jobs: Vec<BuildJob> = controls
-                .iter()
-                .flat_map(|case| {
-                    [true, false].map(|lhs| BuildJob {
-                        case: *case,
-                        lhs,
-                        magic: (placeholder(case.target), placeholder(case.target)),
-                        probe: true,
-                    })
+            .flat_map(|case| {
+                [true, false].map(|lhs| BuildJob {
+                    case: *case,
+                    lhs,
+                    magic: (placeholder(case.target), placeholder(case.target)),
+                    probe: true,
                 })
-                .collect();
-            let built = parallel(&jobs, |job| build(&dirs, job));
-            controls
-                .iter()
-                .zip(built.chunks(2))
-                .map(|(case, built)| {
-                    built[0].clone().map_err(|e| format!("probe lhs: {e}"))?;
-                    built[1].clone().map_err(|e| format!("probe rhs: {e}"))?;
-                    let dir = case.pair_dir(&dirs);
-                    moved_symbol(&dir.join("probe-lhs"), &dir.join("probe-rhs"))
-                })
-                .collect()
-        } else {
-            controls
-                .iter()
-                .map(|_| Err("no probe (lookalike not selected)".into()))
-                .collect()
-        };
+            })
+            .collect();
+        let built = parallel(&probes, |job| build(&dirs, job));
+        let moved: Vec<Result<Moved, String>> = controls
+            .iter()
+            .zip(built.chunks(2))
+            .map(|(case, built)| {
+                built[0].clone().map_err(|e| format!("probe lhs: {e}"))?;
+                built[1].clone().map_err(|e| format!("probe rhs: {e}"))?;
+                let dir = case.pair_dir(&dirs);
+                moved_symbol(&dir.join("probe-lhs"), &dir.join("probe-rhs"))
+            })
+            .collect();
         let moved_for = |case: &Case| {
             controls
                 .iter()
@@ -793,7 +792,7 @@ fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
         let results = parallel(&jobs, |job| build(&dirs, job));
         say(&format!(
             "tamper: {} go builds (unchanged outputs reused) took {:.0}s",
-            jobs.len() + if probing { 2 * controls.len() } else { 0 },
+            probes.len() + jobs.len(),
             started.elapsed().as_secs_f64()
         ));
 
