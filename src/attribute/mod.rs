@@ -205,6 +205,7 @@ pub fn attribute(
             lhs_pclntab: l.marks.pclntab.as_ref(),
             rhs_pclntab: r.marks.pclntab.as_ref(),
         }),
+        headers: std::cell::OnceCell::new(),
     };
     // Under a toolchain root, code and data are generated differently: what
     // no proof covers stays its consequence, marked unproven.
@@ -288,6 +289,8 @@ struct Proofs<'m, 'b, 'd> {
     code: prove::code::CodeProver<'m, 'b, 'd>,
     data: prove::data::DataProver<'m, 'b, 'd>,
     tables: prove::TableProof,
+    /// Layout quantities of both sides' headers, read at the first header hunk.
+    headers: std::cell::OnceCell<std::collections::HashSet<(u64, u64)>>,
 }
 
 impl Proofs<'_, '_, '_> {
@@ -328,9 +331,12 @@ impl Proofs<'_, '_, '_> {
             });
         }
         if matches!(ls.kind, SectionKind::Header) || ls.name == "(section headers)" {
+            let q = self
+                .headers
+                .get_or_init(|| prove::headers::quantities(ctx.l.bin, ctx.r.bin));
             return prove::headers::prove(
                 ctx.l.bin,
-                ctx.r.bin,
+                q,
                 self.code.map(),
                 i,
                 ctx.l.data(i),
@@ -514,7 +520,13 @@ impl Ctx<'_, '_, '_> {
             variation: None,
             fix: Some("link with -ldflags=-buildid= so no build ID is written".into()),
             detail: Some("Go build ID".into()),
-            residual: Residual::No,
+            // Content IDs alone are hashes of the output: a consequence, proven
+            // only when every other byte is.
+            residual: if inputs {
+                Residual::No
+            } else {
+                Residual::Derived
+            },
             unproven: false,
         }
     }
@@ -1111,6 +1123,133 @@ mod tests {
             "plain-a",
             &[],
             &[Cause::EmbeddedPath, Cause::BuildId, Cause::Buildinfo],
+        );
+    }
+
+    /// Attribute `a` against `b` and check that every byte is accounted for.
+    fn attribute_bytes(a: &[u8], b: &[u8]) -> Attribution {
+        let (a, b) = (Binary::parse(a).unwrap(), Binary::parse(b).unwrap());
+        let d = crate::diff::diff(&a, &b);
+        let got = attribute(&a, &b, &d, &VariationHints::default());
+        let total: u64 = got.findings.iter().map(|f| f.bytes).sum();
+        assert_eq!(total, d.differing_bytes(), "accounting");
+        got
+    }
+
+    /// File offset and bytes of the symbol `name` in an ELF fixture.
+    fn symbol_bytes(data: &[u8], name: &str) -> (usize, usize) {
+        let bin = Binary::parse(data).unwrap();
+        let s = bin.symbols.iter().find(|s| s.name == name).unwrap();
+        let sec = &bin.sections[s.section.unwrap()];
+        let off = sec.file_range.start + (s.address - sec.address.unwrap());
+        (off as usize, s.size as usize)
+    }
+
+    /// The offset (in `data`) and decoded form of the first instruction of
+    /// function `name` that `pick` accepts.
+    fn find_instruction(
+        data: &[u8],
+        name: &str,
+        pick: impl Fn(&iced_x86::Instruction) -> bool,
+    ) -> (usize, iced_x86::Instruction, iced_x86::ConstantOffsets) {
+        let (off, size) = symbol_bytes(data, name);
+        let mut dec = iced_x86::Decoder::with_ip(64, &data[off..off + size], 0, 0);
+        while dec.can_decode() {
+            let i = dec.decode();
+            if pick(&i) {
+                return (off + i.ip() as usize, i, dec.get_constant_offsets(&i));
+            }
+        }
+        panic!("no such instruction in {name}");
+    }
+
+    /// The unproven code or data root naming `subject`, if there is one.
+    fn unproven_root<'f>(got: &'f Attribution, subject: &str) -> Option<&'f Finding> {
+        got.findings.iter().find(|f| {
+            f.root.is_none()
+                && f.proven == Some(false)
+                && matches!(f.cause, Cause::Code | Cause::Data)
+                && f.title.contains(subject)
+        })
+    }
+
+    // Regression guard for the laundering hole of issue 11: a changed
+    // constant next to a path that shifted everything was filed as
+    // "layout-shift". It must be a code root naming the function.
+    #[test]
+    fn a_changed_immediate_next_to_a_shift_is_a_code_root() {
+        let (a, mut b) = (
+            load("linux-amd64", "plain-a"),
+            load("linux-amd64", "plain-b"),
+        );
+        let (at, i, offsets) = find_instruction(&b, "main.main", |i| {
+            i.op_count() == 2 && i.op_kind(1) == iced_x86::OpKind::Immediate8to64
+        });
+        assert!(offsets.has_immediate(), "{i}");
+        b[at + offsets.immediate_offset()] ^= 0x01;
+        let got = attribute_bytes(&a, &b);
+        let f = unproven_root(&got, "main.main").unwrap_or_else(|| panic!("{:#?}", got.findings));
+        assert_eq!(f.cause, Cause::Code);
+        assert!(!f.instructions.is_empty());
+        assert_ne!(f.instructions[0].lhs, f.instructions[0].rhs);
+    }
+
+    #[test]
+    fn a_redirected_call_is_a_code_root() {
+        let (a, mut b) = (
+            load("linux-amd64", "plain-a"),
+            load("linux-amd64", "plain-b"),
+        );
+        let (at, _, offsets) = find_instruction(&b, "main.main", |i| {
+            i.mnemonic() == iced_x86::Mnemonic::Call
+                && i.op_kind(0) == iced_x86::OpKind::NearBranch64
+        });
+        let k = at + offsets.displacement_offset().max(1);
+        let rel = i32::from_le_bytes(b[k..k + 4].try_into().unwrap()) + 16;
+        b[k..k + 4].copy_from_slice(&rel.to_le_bytes());
+        let got = attribute_bytes(&a, &b);
+        assert!(
+            unproven_root(&got, "main.main").is_some(),
+            "{:#?}",
+            got.findings
+        );
+    }
+
+    #[test]
+    fn a_changed_data_word_is_a_data_root_naming_the_symbol() {
+        let (a, mut b) = (
+            load("linux-amd64", "stamp-a"),
+            load("linux-amd64", "stamp-b"),
+        );
+        let bin = Binary::parse(&b).unwrap();
+        // A pointer-free variable with a value in it.
+        let s = bin
+            .symbols
+            .iter()
+            .find(|s| {
+                s.size >= 8
+                    && s.section
+                        .is_some_and(|k| bin.sections[k].name == ".noptrdata")
+                    && s.name.starts_with("runtime.")
+            })
+            .unwrap()
+            .name
+            .clone();
+        drop(bin);
+        let (off, _) = symbol_bytes(&b, &s);
+        b[off] ^= 0x40;
+        let got = attribute_bytes(&a, &b);
+        let f = unproven_root(&got, &s).unwrap_or_else(|| panic!("{s}: {:#?}", got.findings));
+        assert_eq!(f.cause, Cause::Data);
+    }
+
+    #[test]
+    fn a_longer_stamp_alone_is_fully_proven() {
+        let got = check("linux-amd64", "stamp-a", "stamp-b", &[], &[Cause::LdflagsX]);
+        assert!(
+            got.findings.iter().all(|f| f.proven != Some(false)),
+            "{:#?}",
+            got.findings
         );
     }
 

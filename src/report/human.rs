@@ -70,8 +70,18 @@ pub fn size(n: u64) -> String {
 /// The differing instructions of a code finding, both sides, disassembled.
 fn instructions(o: &mut String, f: &Finding, indent: &str) {
     for d in &f.instructions {
-        let _ = writeln!(o, "{indent}lhs {:#x}  {}", d.lhs_address, escape(if d.lhs.is_empty() { "(none)" } else { &d.lhs }));
-        let _ = writeln!(o, "{indent}rhs {:#x}  {}", d.rhs_address, escape(if d.rhs.is_empty() { "(none)" } else { &d.rhs }));
+        let _ = writeln!(
+            o,
+            "{indent}lhs {:#x}  {}",
+            d.lhs_address,
+            escape(if d.lhs.is_empty() { "(none)" } else { &d.lhs })
+        );
+        let _ = writeln!(
+            o,
+            "{indent}rhs {:#x}  {}",
+            d.rhs_address,
+            escape(if d.rhs.is_empty() { "(none)" } else { &d.rhs })
+        );
     }
 }
 
@@ -119,7 +129,11 @@ pub fn render(r: &Report, color: bool) -> String {
                     instructions(&mut o, f, "      ");
                 }
                 if r.unproven().count() > 8 {
-                    let _ = writeln!(o, "  ... {} more (see the findings)", r.unproven().count() - 8);
+                    let _ = writeln!(
+                        o,
+                        "  ... {} more (see the findings)",
+                        r.unproven().count() - 8
+                    );
                 }
             }
         }
@@ -293,7 +307,15 @@ pub fn render(r: &Report, color: bool) -> String {
                 let _ = writeln!(o, "{l}");
             }
             if let Some(p) = super::proof_line(f) {
-                let _ = writeln!(o, "      {}", if f.proven == Some(false) { st.red(&p) } else { p });
+                let _ = writeln!(
+                    o,
+                    "      {}",
+                    if f.proven == Some(false) {
+                        st.red(&p)
+                    } else {
+                        p
+                    }
+                );
             }
             instructions(&mut o, f, "      ");
             if let (Some(a), Some(b)) = (&f.lhs_excerpt, &f.rhs_excerpt) {

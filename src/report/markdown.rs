@@ -461,7 +461,15 @@ fn finding(f: &Finding) -> String {
         s.push('\n');
     }
     if let Some(p) = super::proof_line(f) {
-        let _ = writeln!(s, "- {}", if f.proven == Some(false) { format!("**{}**", esc(&p)) } else { esc(&p) });
+        let _ = writeln!(
+            s,
+            "- {}",
+            if f.proven == Some(false) {
+                format!("**{}**", esc(&p))
+            } else {
+                esc(&p)
+            }
+        );
     }
     s.push_str(&instructions(f));
     if let Some(fix) = &f.fix {

@@ -345,6 +345,19 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             if !(pl == pr || self.map.corresponds(pl, pr)) {
                 continue;
             }
+            // Where the pointer lands at a symbol whose size the file
+            // records, the lengths must fit in it (a -X string's symbol
+            // holds the string and its terminating NUL).
+            let sized = |bin: &Binary<'_>, p: u64| {
+                bin.symbol_at(p)
+                    .filter(|s| s.sized && s.address == p)
+                    .map(|s| s.size)
+            };
+            if let (Some(a), Some(b)) = (sized(self.lhs, pl), sized(self.rhs, pr)) {
+                if back == 1 && (lv > a || rv > b) {
+                    continue;
+                }
+            }
             if self.root_within(true, pl, lv) || self.root_within(false, pr, rv) {
                 return true;
             }

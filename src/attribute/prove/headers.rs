@@ -20,7 +20,7 @@ use crate::diff::Hunk;
 const ALIGNMENTS: [u64; 4] = [0x200, 0x1000, 0x4000, 0x10000];
 
 /// Layout quantities that correspond between the sides: (lhs, rhs).
-fn quantities(lhs: &Binary<'_>, rhs: &Binary<'_>) -> HashSet<(u64, u64)> {
+pub fn quantities(lhs: &Binary<'_>, rhs: &Binary<'_>) -> HashSet<(u64, u64)> {
     let mut q = HashSet::new();
     let mut add = |a: u64, b: u64| {
         q.insert((a, b));
@@ -56,14 +56,35 @@ fn quantities(lhs: &Binary<'_>, rhs: &Binary<'_>) -> HashSet<(u64, u64)> {
             );
         }
     }
+    // ELF section headers as stored: a section without file bytes (.bss)
+    // still records an offset.
+    if let (Ok(a), Ok(b)) = (
+        goblin::elf::Elf::parse(lhs.data),
+        goblin::elf::Elf::parse(rhs.data),
+    ) {
+        for x in &a.section_headers {
+            let name = a.shdr_strtab.get_at(x.sh_name);
+            let Some(y) = b
+                .section_headers
+                .iter()
+                .find(|y| b.shdr_strtab.get_at(y.sh_name) == name)
+            else {
+                continue;
+            };
+            add(x.sh_offset, y.sh_offset);
+            add(x.sh_addr, y.sh_addr);
+            add(x.sh_size, y.sh_size);
+        }
+    }
     q
 }
 
-/// Prove a hunk of the header or section-header pseudo-sections.
+/// Prove a hunk of the header or section-header pseudo-sections, given the
+/// layout [`quantities`] of both sides.
 #[allow(clippy::too_many_arguments)] // both sides' binary, section, contents and the hunk
 pub fn prove(
     lhs: &Binary<'_>,
-    rhs: &Binary<'_>,
+    q: &HashSet<(u64, u64)>,
     map: &AddrMap<'_, '_>,
     i: usize,
     ld: &[u8],
@@ -85,7 +106,6 @@ pub fn prove(
         return unproven("header bytes were inserted or removed".into());
     }
     let _ = j;
-    let q = quantities(lhs, rhs);
     let read = |d: &[u8], off: u64, size: u64| -> Option<u64> {
         let b = d.get(off as usize..(off + size) as usize)?;
         Some(match (size, lhs.little_endian) {
