@@ -246,6 +246,34 @@ pub fn attribute(
             }
         }
     }
+    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
+        if p.lhs.is_some() && p.rhs.is_some() {
+            continue;
+        }
+        let class = ctx.one_sided(p);
+        let g = groups
+            .entry(group_key(&class, &p.name))
+            .or_insert_with(|| Group::new(class));
+        g.bytes += p.differing_bytes;
+        g.ranges += 1;
+        if g.section.is_empty() {
+            g.section = p.name.clone();
+        }
+        g.size_changing += p.differing_bytes;
+        // Padding between sections that only one side needs (an alignment
+        // the other side met already): the layout's, when it is all fill.
+        let (bin, k) = match (p.lhs, p.rhs) {
+            (Some(i), None) => (l.bin, i),
+            (None, Some(j)) => (r.bin, j),
+            _ => continue,
+        };
+        if g.class.residual != Residual::No
+            && bin.sections[k].kind == SectionKind::Gap
+            && bin.raw(k).iter().all(|&b| b == 0)
+        {
+            *g.proven_by.entry(prove::ProofKind::Offset).or_insert(0) += p.differing_bytes;
+        }
+    }
     // IDs computed over the rest of the file: proven only when every other byte is.
     let all_proven = groups
         .values()
@@ -261,21 +289,6 @@ pub fn attribute(
         if all_proven {
             *g.proven_by.entry(prove::ProofKind::Hash).or_insert(0) += h.differing_bytes();
         }
-    }
-    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
-        if p.lhs.is_some() && p.rhs.is_some() {
-            continue;
-        }
-        let class = ctx.one_sided(p);
-        let g = groups
-            .entry(group_key(&class, &p.name))
-            .or_insert_with(|| Group::new(class));
-        g.bytes += p.differing_bytes;
-        g.ranges += 1;
-        if g.section.is_empty() {
-            g.section = p.name.clone();
-        }
-        g.size_changing += p.differing_bytes;
     }
     Attribution {
         findings: resolve(groups),
