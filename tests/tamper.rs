@@ -99,16 +99,16 @@ impl Benign {
 /// only the tampering itself can fail the gate.
 const ALL_BENIGN_CAUSES: [&str; 4] = ["embedded-path", "ldflags-x", "buildinfo", "build-id"];
 
-/// The attacks whose edit is computed: `main.magic` (data) or `magicCode`
-/// (an immediate in `main.secret`) set to a moved symbol's address on each
-/// side.
+/// The attacks whose edit is computed: `main.magic` (data) or the
+/// immediate `main.secret` returns (code) set to a moved symbol's address on
+/// each side.
 const LOOKALIKE: &str = "lookalike";
 const LOOKALIKE_CODE: &str = "lookalike-code";
 
-/// The values of `main.magic` and `magicCode` in the probe builds: per
-/// target, of the same magnitude as its addresses, so that the instruction
-/// loading `magicCode` has the same size with the final value. (The source
-/// has 1, which the builds always replace.)
+/// The values of `main.magic` and of `main.secret`'s immediate in the probe
+/// builds: per target, of the same magnitude as its addresses, so that the
+/// instruction loading the immediate has the same size with the final
+/// value. (The source has 1, which the builds always replace.)
 fn placeholder(target: usize) -> u64 {
     match TARGETS[target].0 {
         "linux-amd64" => 0x40_0001,
@@ -452,7 +452,8 @@ struct BuildJob {
     /// The lhs is built once per target and benign difference (in the
     /// control's pair dir); each case's rhs is built on its own.
     lhs: bool,
-    /// The values of `main.magic` and `magicCode` (see [`LOOKALIKE`]).
+    /// The values of `main.magic` and `main.secret`'s immediate (see
+    /// [`LOOKALIKE`]).
     magic: (u64, u64),
     /// A first build with the placeholder `magic`, to learn the layout.
     probe: bool,
@@ -511,15 +512,15 @@ fn prepare(dirs: &Dirs, job: &BuildJob, workdir: &Path) -> Result<(), String> {
     }
     let path = workdir.join("main.go");
     let mut text = std::fs::read_to_string(&path).map_err(|e| format!("read {path:?}: {e}"))?;
-    for (decl, value) in [
-        ("var magic uint64 =", job.magic.0),
-        ("const magicCode =", job.magic.1),
+    for ((before, after), value) in [
+        (("var magic uint64 = ", "\n"), job.magic.0),
+        (("return ", " // magicCode\n"), job.magic.1),
     ] {
-        let from = format!("{decl} 1\n");
+        let from = format!("{before}1{after}");
         if text.matches(&from).count() != 1 {
             return Err(format!("{from:?} does not occur once in main.go"));
         }
-        text = text.replacen(&from, &format!("{decl} {value:#x}\n"), 1);
+        text = text.replacen(&from, &format!("{before}{value:#x}{after}"), 1);
     }
     std::fs::write(&path, text).map_err(|e| format!("write {path:?}: {e}"))?;
     if job.lhs && job.case.benign == Benign::Vcs {
@@ -762,8 +763,8 @@ fn pairs() -> &'static Vec<(Case, Result<(), String>)> {
                 .expect("every target/benign pair has a control")
         };
 
-        // Every side uses the lhs address as main.magic and magicCode; the
-        // lookalike rhs uses the rhs address of the same symbol for one.
+        // Every side uses the lhs address for both values; the lookalike
+        // rhs uses the rhs address of the same symbol for one of them.
         let mut jobs: Vec<BuildJob> = Vec::new();
         for case in &cases {
             let moved = moved_for(case).as_ref().ok();

@@ -25,13 +25,13 @@ var cursor = &primes[1]
 // both sides; 1 is replaced).
 var magic uint64 = 1
 
-// magicCode is an immediate in secret's code; attack "lookalike-code" sets
-// it to values that look like corresponding addresses (1 is replaced).
-const magicCode = 1
-
+// secret returns an immediate; attack "lookalike-code" sets it to values
+// that look like corresponding addresses (tests/tamper.rs replaces the 1 on
+// both sides). A literal, not a named constant, so DWARF does not record it.
+//
 //go:noinline
 func secret() uint64 {
-	return magicCode
+	return 1 // magicCode
 }
 
 // ops is a table of function values (attack "functable" swaps two entries).
