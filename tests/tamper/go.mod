@@ -1,0 +1,3 @@
+module example.com/tamper
+
+go 1.22
