@@ -74,6 +74,42 @@ pub fn quantities(lhs: &Binary<'_>, rhs: &Binary<'_>) -> HashSet<(u64, u64)> {
             );
         }
     }
+    // Mach-O load commands that locate __LINKEDIT data (symbol tables, dyld
+    // information, code signature): their offsets and sizes are layout; the
+    // data they point at is proven where it lies.
+    if let (Ok(a), Ok(b)) = (
+        goblin::mach::MachO::parse(lhs.data, 0),
+        goblin::mach::MachO::parse(rhs.data, 0),
+    ) {
+        for (x, y) in a.load_commands.iter().zip(&b.load_commands) {
+            let (xs, ys) = (x.offset, y.offset);
+            let words = |d: &[u8], at: usize, n: usize| -> Vec<u64> {
+                (0..n)
+                    .filter_map(|k| d.get(at + 8 + 4 * k..at + 12 + 4 * k))
+                    .map(|w| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+                    .collect()
+            };
+            let linkedit = matches!(
+                x.command,
+                goblin::mach::load_command::CommandVariant::Symtab(_)
+                    | goblin::mach::load_command::CommandVariant::Dysymtab(_)
+                    | goblin::mach::load_command::CommandVariant::DyldInfo(_)
+                    | goblin::mach::load_command::CommandVariant::DyldInfoOnly(_)
+                    | goblin::mach::load_command::CommandVariant::CodeSignature(_)
+                    | goblin::mach::load_command::CommandVariant::FunctionStarts(_)
+                    | goblin::mach::load_command::CommandVariant::DataInCode(_)
+            );
+            if linkedit && std::mem::discriminant(&x.command) == std::mem::discriminant(&y.command)
+            {
+                for (p, q) in words(lhs.data, xs, 16)
+                    .into_iter()
+                    .zip(words(rhs.data, ys, 16))
+                {
+                    add(p, q);
+                }
+            }
+        }
+    }
     // ELF section headers as stored: a section without file bytes (.bss)
     // still records an offset.
     if let (Ok(a), Ok(b)) = (

@@ -37,6 +37,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     proof.extend(dwarf::prove(inputs));
     proof.extend(symtab::prove(inputs));
     proof.extend(relocs::prove(inputs));
+    proof.extend(relocs::prove_macho(inputs));
     if let (Some(l), Some(r)) = (
         symtab::code_signature(inputs.lhs),
         symtab::code_signature(inputs.rhs),

@@ -189,7 +189,7 @@ pub fn code_signature(bin: &Binary<'_>) -> Option<Vec<Place>> {
 }
 
 /// The places (section, content range) covering file range `r`.
-fn file_places(bin: &Binary<'_>, r: std::ops::Range<u64>) -> Vec<Place> {
+pub fn file_places(bin: &Binary<'_>, r: std::ops::Range<u64>) -> Vec<Place> {
     bin.sections
         .iter()
         .enumerate()
