@@ -611,7 +611,7 @@ fn is_c_source(s: &str) -> bool {
 }
 
 /// The printable string containing byte `at` of `data` (up to 512 bytes each way).
-fn string_around(data: &[u8], at: u64) -> String {
+pub(crate) fn string_around(data: &[u8], at: u64) -> String {
     let at = (at as usize).min(data.len());
     let printable = |b: &u8| (0x20..0x7f).contains(b);
     let start = data[at.saturating_sub(512)..at]

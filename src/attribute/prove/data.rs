@@ -174,11 +174,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                     .then(|| self.unaligned_rva(ld, rd, h))
                     .flatten()
             }) else {
-                return unproven(format!(
-                    "the word at lhs {:#x} / rhs {:#x} is neither a corresponding address, offset nor length",
-                    la + off,
-                    ra + roff
-                ));
+                return unproven(self.describe(ld, rd, h, off, roff, la, ra));
             };
             kind = kind.max(k);
             off += self.ptr;
@@ -371,6 +367,46 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         Some(kind)
     }
 
+    /// What differs at a word no proof covers: the text when it is a
+    /// string, the function a code pointer points into, else the addresses.
+    #[allow(clippy::too_many_arguments)] // both sides' data, hunk, offsets and section addresses
+    fn describe(
+        &self,
+        ld: &[u8],
+        rd: &[u8],
+        h: &Hunk,
+        off: u64,
+        roff: u64,
+        la: u64,
+        ra: u64,
+    ) -> String {
+        let into = |v: Option<u64>, funcs: &super::correspond::Funcs| {
+            v.and_then(|v| funcs.at(v)).map(|f| f.name.clone())
+        };
+        let (lv, rv) = (self.read(ld, off, self.ptr), self.read(rd, roff, self.ptr));
+        if let (Some(a), Some(b)) = (into(lv, &self.map.lhs_funcs), into(rv, &self.map.rhs_funcs)) {
+            return format!(
+                "a code pointer into {a} (a jump or function table) now points elsewhere in {b}, not at the corresponding place"
+            );
+        }
+        let printable = |d: &[u8], r: &Range<u64>| {
+            d.get(range(r))
+                .is_some_and(|b| !b.is_empty() && b.iter().all(|c| (0x20..0x7f).contains(c)))
+        };
+        if printable(ld, &h.lhs) && printable(rd, &h.rhs) {
+            return format!(
+                "the string {:?} became {:?}",
+                text_around(ld, &h.lhs),
+                text_around(rd, &h.rhs)
+            );
+        }
+        format!(
+            "the word at lhs {:#x} / rhs {:#x} is neither a corresponding address, offset nor length",
+            la + off,
+            ra + roff
+        )
+    }
+
     /// A 32-bit RVA (with a zero high half, as import thunks hold) at any
     /// alignment covering the hunk, corresponding on both sides.
     fn unaligned_rva(&self, ld: &[u8], rd: &[u8], h: &Hunk) -> Option<ProofKind> {
@@ -495,6 +531,21 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             && outside(self.lhs, i, &h.lhs)
             && outside(self.rhs, j, &h.rhs)
     }
+}
+
+/// The printable text around `r` (at most 40 bytes each side), for titles.
+fn text_around(d: &[u8], r: &Range<u64>) -> String {
+    let ok = |c: &u8| (0x20..0x7f).contains(c);
+    let (s, e) = (r.start as usize, (r.end as usize).min(d.len()));
+    let mut from = s;
+    while from > 0 && s - from < 40 && d.get(from - 1).is_some_and(ok) {
+        from -= 1;
+    }
+    let mut to = e;
+    while to < d.len() && to - e < 40 && d.get(to).is_some_and(ok) {
+        to += 1;
+    }
+    String::from_utf8_lossy(d.get(from..to).unwrap_or_default()).into_owned()
 }
 
 fn range(r: &Range<u64>) -> Range<usize> {
