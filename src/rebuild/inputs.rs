@@ -104,6 +104,12 @@ impl GoEnv {
         }
         if done.success() {
             Ok(done.output)
+        } else if let Some(error) = parse_download(&done.output)
+            .map(|d| d.error)
+            .filter(|e| !e.is_empty())
+        {
+            // `go mod download -json` reports a module's failure in its JSON.
+            Err(error.lines().next().unwrap_or_default().to_string())
         } else {
             Err(one_line_reason(&done.output, &done.code()))
         }
@@ -135,14 +141,14 @@ pub fn toolchain_module(go_version: &str) -> String {
     format!("v0.0.1-{go_version}.{}-{}", host_goos(), host_goarch())
 }
 
-fn host_goos() -> &'static str {
+pub fn host_goos() -> &'static str {
     match std::env::consts::OS {
         "macos" => "darwin",
         other => other,
     }
 }
 
-fn host_goarch() -> &'static str {
+pub fn host_goarch() -> &'static str {
     match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
@@ -423,6 +429,11 @@ pub fn get(
         }
         .map_err(|e| RebuildError::Input(e.to_string()))?;
         make_writable(&module_root);
+        // The proxy links the cache's top-level dirs: link the ones the downloads just made too.
+        let dir = ws.join("proxy");
+        crate::build::cleanup::remove_tree(&dir).map_err(|e| io(&dir, e))?;
+        proxy::offline_proxy(&host.user_gomodcache, &dir)
+            .map_err(|e| RebuildError::Input(format!("cannot set up the module proxy: {e}")))?;
     }
     Ok(Inputs {
         goroot,

@@ -71,10 +71,10 @@ pub struct RebuildRequest {
 pub enum RebuildError {
     #[error("{path}: {reason}")]
     Binary { path: String, reason: String },
-    #[error("{path}: cannot rebuild: {source}")]
+    #[error("{path}: cannot rebuild: {reason}")]
     Recipe {
         path: String,
-        source: recipe::RecipeError,
+        reason: recipe::RecipeError,
     },
     #[error("{0}")]
     Input(String),
@@ -171,9 +171,9 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
         reason: e.to_string(),
     })?;
     let go = crate::binary::go::read(&bin);
-    let recipe = Recipe::from_binary(&bin, &go).map_err(|source| RebuildError::Recipe {
+    let recipe = Recipe::from_binary(&bin, &go).map_err(|reason| RebuildError::Recipe {
         path: req.binary.display().to_string(),
-        source,
+        reason,
     })?;
     let published = Published {
         path: req.binary.display().to_string(),
@@ -350,7 +350,11 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
      -> Result<bool, RebuildError> {
         let n = attempts.len() + 1;
         let output = out.join(format!("attempt-{n}{}", exe_suffix(&recipe)));
-        let args = go_build_args(&recipe, ldflags.as_deref(), &output);
+        let args = if recipe.installed {
+            go_install_args(&recipe, ldflags.as_deref())
+        } else {
+            go_build_args(&recipe, ldflags.as_deref(), &output)
+        };
         let (program, full_args) = match (&mounts, &unshare_bin) {
             (Some(plan), Some(unshare)) => {
                 let mut v = paths::command(plan, is_root(), &build_dir);
@@ -361,16 +365,36 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
             }
             _ => (go_bin.clone(), args.clone()),
         };
-        let dir = if mounts.is_some() { &root } else { &build_dir };
+        let empty = root.join("empty");
+        let dir = if mounts.is_some() || recipe.installed {
+            &empty
+        } else {
+            &build_dir
+        };
+        let mut attempt_env = build_env.clone();
+        let (gobin, installed_at) = installed_location(&recipe, &root, n);
+        if let Some(g) = &gobin {
+            attempt_env.insert("GOBIN".into(), g.display().to_string());
+        }
         let start = Instant::now();
         let spawn = Spawn {
             program: &program,
             args: &full_args,
             dir,
-            env: &build_env,
+            env: &attempt_env,
         };
         let done = run::run(&spawn, req.timeout)
             .map_err(|e| RebuildError::Build(format!("cannot run {}: {e}", program.display())))?;
+        if let Some(at) = &installed_at {
+            if done.success() {
+                std::fs::rename(at, &output).map_err(|e| {
+                    RebuildError::Build(format!(
+                        "go install left no binary at {}: {e}",
+                        at.display()
+                    ))
+                })?;
+            }
+        }
         if crate::build::cleanup::interrupted() {
             return Err(RebuildError::Interrupted);
         }
@@ -445,19 +469,18 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
             &root,
             req.timeout,
         );
-        let xs = search::x_candidates(&recipe, &vars, &data);
-        if !xs.is_empty() {
+        let sets = search::x_candidates(&recipe, &vars, &data);
+        if !sets.is_empty() {
             notes.push(format!(
-                "-X values searched: {}",
-                xs.iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "string variables of the main module searched for -X values: {}",
+                vars.join(", ")
             ));
+        }
+        'search: for xs in &sets {
             for c in &candidates {
-                if run_attempt(search::with_x(c, &xs), &mut attempts)? {
+                if run_attempt(search::with_x(c, xs), &mut attempts)? {
                     identical = true;
-                    break;
+                    break 'search;
                 }
             }
         }
@@ -542,6 +565,58 @@ pub fn go_build_args(recipe: &Recipe, ldflags: Option<&str>, output: &Path) -> V
     args
 }
 
+/// The `go install` arguments of an attempt (binaries built by `go install pkg@version`).
+pub fn go_install_args(recipe: &Recipe, ldflags: Option<&str>) -> Vec<String> {
+    let mut args = go_build_args(recipe, ldflags, Path::new("-"));
+    args[0] = "install".into();
+    // Drop `-o -` and the package; install names the package at its version.
+    args.truncate(args.len() - 3);
+    args.push(format!("{}@{}", recipe.main_package, recipe.module.version));
+    args
+}
+
+/// Where `go install` puts attempt `n`'s binary: `(GOBIN to set, file it writes)`.
+/// Cross-compiled installs refuse GOBIN and go to `$GOPATH/bin/GOOS_GOARCH`.
+fn installed_location(
+    recipe: &Recipe,
+    root: &Path,
+    n: usize,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    if !recipe.installed {
+        return (None, None);
+    }
+    let mut elems: Vec<&str> = recipe.main_package.split('/').collect();
+    if elems.len() > 1
+        && elems.last().is_some_and(|e| {
+            e.len() > 1 && e.starts_with('v') && e[1..].bytes().all(|b| b.is_ascii_digit())
+        })
+    {
+        elems.pop();
+    }
+    let name = format!("{}{}", elems.last().unwrap_or(&"main"), exe_suffix(recipe));
+    let goos = recipe
+        .env
+        .get("GOOS")
+        .map(String::as_str)
+        .unwrap_or(inputs::host_goos());
+    let goarch = recipe
+        .env
+        .get("GOARCH")
+        .map(String::as_str)
+        .unwrap_or(inputs::host_goarch());
+    if goos == inputs::host_goos() && goarch == inputs::host_goarch() {
+        let gobin = root.join("gobin").join(n.to_string());
+        (Some(gobin.clone()), Some(gobin.join(name)))
+    } else {
+        let at = root
+            .join("gopath")
+            .join("bin")
+            .join(format!("{goos}_{goarch}"))
+            .join(name);
+        (None, Some(at))
+    }
+}
+
 /// Package-level string variables of the main module, from a probe link with symbols.
 fn string_vars(
     recipe: &Recipe,
@@ -566,33 +641,26 @@ fn string_vars(
     if !run::run(&spawn, timeout).is_ok_and(|d| d.success()) {
         return Vec::new();
     }
-    let nm_args: Vec<String> = vec![
-        "tool".into(),
-        "nm".into(),
-        "-size".into(),
-        probe.display().to_string(),
-    ];
-    let spawn = Spawn {
-        program: go_bin,
-        args: &nm_args,
-        dir: build_dir,
-        env,
-    };
-    let Ok(done) = run::run(&spawn, timeout) else {
+    // The probe's own symbol table (`go tool nm` prints more than a run keeps of its output).
+    let Ok(bytes) = std::fs::read(&probe) else {
         return Vec::new();
     };
+    let Ok(bin) = Binary::parse(&bytes) else {
+        return Vec::new();
+    };
+    let string_size = if bin.is_64 { 16 } else { 8 };
     let prefix = format!("{}/", recipe.module.path);
     let main_prefix = format!("{}.", recipe.module.path);
-    let mut vars: Vec<String> = done
-        .output
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            match f.as_slice() {
-                [_, "16", "D" | "B" | "d" | "b", name] => Some(name.to_string()),
-                _ => None,
-            }
+    let mut vars: Vec<String> = bin
+        .symbols
+        .iter()
+        .filter(|s| s.size == string_size)
+        .filter(|s| {
+            s.section
+                .and_then(|i| bin.sections.get(i))
+                .is_some_and(|sec| sec.name.contains("data") || sec.name.contains("bss"))
         })
+        .map(|s| s.name.clone())
         .filter(|n| n.starts_with(&prefix) || n.starts_with(&main_prefix) || n.starts_with("main."))
         .filter(|n| !n.contains("..") && !n.ends_with(".str"))
         .collect();

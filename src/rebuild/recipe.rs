@@ -119,6 +119,9 @@ pub struct Recipe {
     pub module: Module,
     /// The main package's directory relative to the module root (`.` for the root).
     pub package_dir: String,
+    /// Built by `go install pkg@version` (the main module's sum is recorded): rebuilt the same way,
+    /// since its file names are then `module@version/...`.
+    pub installed: bool,
     pub deps: Vec<Module>,
     /// Every `build` setting as recorded.
     pub settings: BTreeMap<String, String>,
@@ -205,13 +208,11 @@ impl Recipe {
         env.entry("CGO_ENABLED".into())
             .or_insert_with(|| "0".into());
         let mut flags = Vec::new();
-        // The default build mode is recorded resolved (`exe`, or `pie` where that is the
-        // default); naming it explicitly changes the link action ID, so it is passed only
-        // when it is not the default.
+        // A build without -buildmode records `exe` (also where the default is PIE);
+        // naming it explicitly changes the link action ID and, where the default is
+        // PIE, the binary: `exe` is left to the default.
         if let Some(mode) = settings.get("-buildmode") {
-            let goos = settings.get("GOOS").map(String::as_str).unwrap_or("");
-            let race = settings.get("-race").map(String::as_str) == Some("true");
-            if mode != default_buildmode(goos, race) {
+            if mode != "exe" {
                 flags.push(format!("-buildmode={mode}"));
             }
         }
@@ -251,6 +252,7 @@ impl Recipe {
         Ok(Recipe {
             go_version,
             main_package,
+            installed: !module.sum.is_empty(),
             module,
             package_dir,
             deps,
@@ -280,16 +282,6 @@ impl Recipe {
     pub fn fetchable_version(&self) -> Option<&str> {
         let v = self.module.version.as_str();
         (v.starts_with('v') && !v.contains("+dirty")).then_some(v)
-    }
-}
-
-/// The build mode `go build` uses when none is given (cmd/go's buildModeInit and
-/// internal/platform.DefaultPIE).
-pub fn default_buildmode(goos: &str, race: bool) -> &'static str {
-    match goos {
-        "android" | "ios" | "darwin" => "pie",
-        "windows" if !race => "pie",
-        _ => "exe",
     }
 }
 

@@ -89,11 +89,17 @@ fn kind_of(var: &str) -> Option<Kind> {
 }
 
 /// For the string variables `vars` of the main module (full symbol names,
-/// e.g. `example.com/app/internal/version.commit`), the `-X` values that the
-/// published binary's bytes contain and the recipe can explain: the module
-/// version (with or without `v`), the revision (full or the usual short
-/// forms), the commit time.
-pub fn x_candidates(recipe: &Recipe, vars: &[String], published: &[u8]) -> Vec<(String, String)> {
+/// e.g. `example.com/app/internal/version.commit`), the sets of `-X` values to
+/// try: each variable whose name says what it holds gets the values the
+/// recipe can explain (the module version with or without `v`, the revision
+/// in full or the usual short forms, the commit time) that the published
+/// binary's bytes contain. Every combination is a candidate, at most
+/// [`MAX_X_SETS`] of them, in a fixed order.
+pub fn x_candidates(
+    recipe: &Recipe,
+    vars: &[String],
+    published: &[u8],
+) -> Vec<Vec<(String, String)>> {
     let version = recipe.module.version.clone();
     let rev = recipe
         .vcs
@@ -105,7 +111,7 @@ pub fn x_candidates(recipe: &Recipe, vars: &[String], published: &[u8]) -> Vec<(
         .as_ref()
         .map(|v| v.time.clone())
         .unwrap_or_default();
-    let mut out = Vec::new();
+    let mut per_var: Vec<(String, Vec<String>)> = Vec::new();
     for var in vars {
         let values: Vec<String> = match kind_of(var) {
             Some(Kind::Version) if version.starts_with('v') => {
@@ -122,15 +128,33 @@ pub fn x_candidates(recipe: &Recipe, vars: &[String], published: &[u8]) -> Vec<(
             Some(Kind::Date) if !time.is_empty() => vec![time.clone()],
             _ => continue,
         };
-        if let Some(v) = values
+        let present: Vec<String> = values
             .into_iter()
-            .find(|v| !v.is_empty() && contains(published, v.as_bytes()))
-        {
-            out.push((var.clone(), v));
+            .filter(|v| !v.is_empty() && contains(published, v.as_bytes()))
+            .collect();
+        if !present.is_empty() {
+            per_var.push((var.clone(), present));
         }
     }
-    out
+    let mut sets: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for (var, values) in &per_var {
+        let mut next = Vec::new();
+        for set in &sets {
+            for v in values {
+                let mut s = set.clone();
+                s.push((var.clone(), v.clone()));
+                next.push(s);
+            }
+        }
+        next.truncate(MAX_X_SETS);
+        sets = next;
+    }
+    sets.retain(|s| !s.is_empty());
+    sets
 }
+
+/// The most `-X` value sets tried.
+pub const MAX_X_SETS: usize = 8;
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
@@ -204,6 +228,7 @@ mod tests {
                 sum: String::new(),
             },
             package_dir: ".".into(),
+            installed: false,
             deps: Vec::new(),
             settings: BTreeMap::new(),
             trimpath,
@@ -263,17 +288,17 @@ mod tests {
             "example.com/app.unrelated".to_string(),
         ];
         let published = b"...1.2.3...a3f0c75d...";
+        let v = |a: &str, b: &str| {
+            (
+                format!("example.com/app/internal/version.{a}"),
+                b.to_string(),
+            )
+        };
         assert_eq!(
             x_candidates(&r, &vars, published),
             vec![
-                (
-                    "example.com/app/internal/version.version".to_string(),
-                    "1.2.3".to_string()
-                ),
-                (
-                    "example.com/app/internal/version.commit".to_string(),
-                    "a3f0c75d".to_string()
-                ),
+                vec![v("version", "1.2.3"), v("commit", "a3f0c75d")],
+                vec![v("version", "1.2.3"), v("commit", "a3f0c75")],
             ]
         );
         assert_eq!(
