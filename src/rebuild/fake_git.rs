@@ -16,8 +16,8 @@
 //! | `git -c log.showsignature=false log -1 --format=%H:%ct` | `vcs.revision:vcs.time` |
 //! | `git config extensions.objectformat` | exit 1 (SHA-1 objects) |
 //! | `git tag -l` | the tag the recorded version names (none for a `v0.0.0-` pseudo-version) |
-//! | `git … log --no-decorate -n1 --format=format:%H %ct %D --end-of-options REV --` | the revision, time and tags, for the revision, a prefix of it, `HEAD` or a known tag |
-//! | `git cat-file --end-of-options blob REV:FILE` | FILE from the module root (go.mod), for a known revision |
+//! | `git … log --no-decorate -n1 --format=format:%H %ct %D [--end-of-options] REV --` | the revision, time and tags, for the revision, a prefix of it, `HEAD` or a known tag |
+//! | `git cat-file [--end-of-options] blob REV:FILE` | FILE from the module root (go.mod), for a known revision |
 //! | `git for-each-ref --format=%(refname) --merged=REV` | the known tags |
 //! | `git merge-base --is-ancestor -- TAG REV` | success for a known tag |
 //! | `git version` | a version line naming the stand-in |
@@ -225,6 +225,8 @@ is_rev() {{
   return 1
 }}
 known() {{ is_rev "$1" || is_head_tag "$1" || is_base_tag "$1"; }}
+# Go 1.25 and later put --end-of-options before revisions; earlier ones do not.
+for a in "$@"; do shift; [ "$a" = "--end-of-options" ] || set -- "$@" "$a"; done
 case "$*" in
   "version") echo "git version 2.47.0 (twinbuild stand-in)"; exit 0 ;;
   "status --porcelain") [ "$modified" = true ] && echo "?? twinbuild-stand-in-modified"; exit 0 ;;
@@ -232,7 +234,8 @@ case "$*" in
   "config extensions.objectformat") exit 1 ;;
   "tag -l") for t in $head_tags $base_tags; do echo "$t"; done; exit 0 ;;
 esac
-if [ $# = 9 ] && [ "$1 $2 $3 $4 $5 $6 $7 $9" = "-c log.showsignature=false log --no-decorate -n1 --format=format:%H %ct %D --end-of-options --" ]; then
+if [ $# = 8 ] && [ "$1 $2 $3 $4 $5 $6 $8" = "-c log.showsignature=false log --no-decorate -n1 --format=format:%H %ct %D --" ]; then
+  set -- "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$7"
   if is_base_tag "$8"; then
     d=""; for t in $base_tags; do d="$d${{d:+, }}tag: $t"; done
     printf '%s %s %s' "$base_rev" "$((ct - 1))" "$d"; exit 0
@@ -243,9 +246,9 @@ if [ $# = 9 ] && [ "$1 $2 $3 $4 $5 $6 $7 $9" = "-c log.showsignature=false log -
   fi
   echo "fatal: bad revision '$8'" >&2; exit 128
 fi
-if [ $# = 4 ] && [ "$1 $2 $3" = "cat-file --end-of-options blob" ]; then
-  ref=${{4%%:*}}; file=${{4#*:}}
-  known "$ref" || {{ echo "fatal: Not a valid object name $4" >&2; exit 128; }}
+if [ $# = 3 ] && [ "$1 $2" = "cat-file blob" ]; then
+  ref=${{3%%:*}}; file=${{3#*:}}
+  known "$ref" || {{ echo "fatal: Not a valid object name $3" >&2; exit 128; }}
   case "/$file/" in */../*|//*) unsupported "$@" ;; esac
   [ -f "./$file" ] || {{ echo "fatal: path '$file' does not exist in '$ref'" >&2; exit 128; }}
   exec cat "./$file"
