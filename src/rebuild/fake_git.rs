@@ -18,7 +18,7 @@
 //! | `git tag -l` | the tag the recorded version names (none for a `v0.0.0-` pseudo-version) |
 //! | `git … log --no-decorate -n1 --format=format:%H %ct %D [--end-of-options] REV --` | the revision, time and tags, for the revision, a prefix of it, `HEAD` or a known tag |
 //! | `git cat-file [--end-of-options] blob REV:FILE` | FILE from the module root (go.mod), for a known revision |
-//! | `git for-each-ref --format=%(refname) --merged=REV` | the known tags |
+//! | `git for-each-ref --format=%(refname) --merged=REV` (or Go 1.24's `--format %(refname) refs/tags --merged REV`) | the known tags |
 //! | `git merge-base --is-ancestor -- TAG REV` | success for a known tag |
 //! | `git version` | a version line naming the stand-in |
 //!
@@ -252,6 +252,10 @@ if [ $# = 3 ] && [ "$1 $2" = "cat-file blob" ]; then
   case "/$file/" in */../*|//*) unsupported "$@" ;; esac
   [ -f "./$file" ] || {{ echo "fatal: path '$file' does not exist in '$ref'" >&2; exit 128; }}
   exec cat "./$file"
+fi
+# Go 1.24 and earlier: for-each-ref --format %(refname) refs/tags --merged REV
+if [ $# = 6 ] && [ "$1 $2 $3 $4 $5" = "for-each-ref --format %(refname) refs/tags --merged" ]; then
+  set -- for-each-ref --format=%(refname) "--merged=$6"
 fi
 if [ $# = 3 ] && [ "$1 $2" = "for-each-ref --format=%(refname)" ]; then
   case "$3" in --merged=*) ;; *) unsupported "$@" ;; esac
