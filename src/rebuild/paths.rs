@@ -192,7 +192,7 @@ mod tests {
             ),
         ];
         let p = plan(&binds, &[PathBuf::from("/tmp/ws")], &exists).unwrap();
-        assert_eq!(p.tmpfs, vec!["/opt".to_string(), "/home".to_string()]);
+        assert_eq!(p.tmpfs, vec!["/home".to_string(), "/opt".to_string()]);
         assert_eq!(p.binds.len(), 3);
         assert_eq!(p.mkdirs.len(), 3);
         assert!(p
