@@ -57,6 +57,11 @@ pub enum Command {
         after_help = "Examples:\n  twinbuild inspect dist/app\n  twinbuild inspect dist/app --format json | jq .buildinfo"
     )]
     Inspect(InspectArgs),
+    /// Rebuild a published Go binary from the recipe it records and judge it byte for byte.
+    #[command(
+        after_help = "Exit codes: 0 byte-identical, 1 differs (with the attribution), 2 could not tell.\n\nExamples:\n  twinbuild rebuild ./shfmt --allow-network\n  twinbuild rebuild ./buf --module github.com/bufbuild/buf@v1.75.0 --allow-network\n  twinbuild rebuild ./app --source ~/src/app --emit-recipe rebuild.sh --attest rebuild.intoto.json"
+    )]
+    Rebuild(crate::rebuild::cli::RebuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +186,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Verify(args) => verify(*args),
         Command::Diff(args) => diff_files(args),
         Command::Inspect(args) => inspect(args),
+        Command::Rebuild(args) => crate::rebuild::cli::run(args),
     }
 }
 
@@ -395,7 +401,7 @@ fn color_for(out: &OutputArgs) -> bool {
 }
 
 /// Write the rendered text to FILE or stdout. A closed stdout (`| head`) is not an error.
-fn emit(text: &str, output: Option<&Path>, quiet: bool) -> Result<()> {
+pub(crate) fn emit(text: &str, output: Option<&Path>, quiet: bool) -> Result<()> {
     match output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))

@@ -2,6 +2,8 @@
 //!
 //! The pipeline, one module per stage, plain data in between:
 //! [`cli`] ─▶ [`build`] ─▶ [`binary`] ─▶ [`diff`] ─▶ [`attribute`] ─▶ [`report`].
+//! [`rebuild`] rebuilds a published binary from its own recipe and judges it
+//! with the same stages.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod attribute;
@@ -9,4 +11,5 @@ pub mod binary;
 pub mod build;
 pub mod cli;
 pub mod diff;
+pub mod rebuild;
 pub mod report;

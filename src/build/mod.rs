@@ -21,10 +21,10 @@ pub mod cleanup;
 mod env;
 mod fake;
 mod go_builder;
-mod proxy;
-mod run;
-mod toolchain;
-mod workdir;
+pub(crate) mod proxy;
+pub(crate) mod run;
+pub(crate) mod toolchain;
+pub(crate) mod workdir;
 mod workspace;
 
 pub use env::{is_secret_name, redact, REDACTED};

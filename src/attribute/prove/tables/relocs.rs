@@ -107,10 +107,13 @@ pub fn relocations(bin: &Binary<'_>, k: usize) -> Option<Vec<(u16, u64)>> {
     d[at..].iter().all(|&x| x == 0).then_some(out)
 }
 
+/// A fixed-up address and what fixes it (`rebase N`, or the imported symbol).
+pub type Fixup = (String, u64);
+
 /// Mach-O dyld rebase and bind opcodes (`LC_DYLD_INFO(_ONLY)`), decoded to
 /// the addresses they relocate (with the imported symbol's name for binds),
 /// compared like PE base relocations. `None` when absent or malformed.
-pub fn macho_fixups(bin: &Binary<'_>) -> Option<(Vec<(String, u64)>, Vec<Place>)> {
+pub fn macho_fixups(bin: &Binary<'_>) -> Option<(Vec<Fixup>, Vec<Place>)> {
     use goblin::mach::load_command::CommandVariant;
     let m = goblin::mach::MachO::parse(bin.data, 0).ok()?;
     let segments: Vec<u64> = m.segments.iter().map(|s| s.vmaddr).collect();
