@@ -180,9 +180,8 @@ fn dwarf_section(bin: &Binary, id: SectionId) -> Option<usize> {
     find_section(bin, &names)
 }
 
-/// Read the compile units and line-table headers. `None` when the binary
-/// has no `.debug_info` (built with `-w` or `-s`); problems go to `warnings`.
-pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
+/// The DWARF sections of `bin`, inflated; `None` without `.debug_info`.
+fn load<'b>(bin: &'b Binary, warnings: &mut Vec<String>) -> Option<Loaded<'b>> {
     let mut loaded = Loaded {
         sections: Vec::new(),
     };
@@ -195,9 +194,17 @@ pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
             Err(e) => warnings.push(format!("DWARF: {e}")),
         }
     }
-    if !loaded.sections.iter().any(|s| s.0 == SectionId::DebugInfo) {
-        return None;
-    }
+    loaded
+        .sections
+        .iter()
+        .any(|s| s.0 == SectionId::DebugInfo)
+        .then_some(loaded)
+}
+
+/// Read the compile units and line-table headers. `None` when the binary
+/// has no `.debug_info` (built with `-w` or `-s`); problems go to `warnings`.
+pub fn read(bin: &Binary, warnings: &mut Vec<String>) -> Option<Dwarf> {
+    let loaded = load(bin, warnings)?;
     let endian = if bin.little_endian {
         RunTimeEndian::Little
     } else {
@@ -401,20 +408,10 @@ pub const MAX_VARIABLES: usize = 2_000_000;
 /// integer, float or boolean base type (not `uintptr`): bytes that never hold
 /// an address the linker wrote, whatever value they have. Empty without DWARF.
 pub fn integer_variables(bin: &Binary) -> Vec<std::ops::Range<u64>> {
-    let mut loaded = Loaded {
-        sections: Vec::new(),
-    };
-    for id in SECTIONS {
-        if let Some(index) = dwarf_section(bin, id) {
-            if let Ok(data) = bin.contents(index) {
-                loaded.sections.push((id, index, data));
-            }
-        }
-    }
     let mut out = Vec::new();
-    if !loaded.sections.iter().any(|s| s.0 == SectionId::DebugInfo) {
+    let Some(loaded) = load(bin, &mut Vec::new()) else {
         return out;
-    }
+    };
     let endian = if bin.little_endian {
         RunTimeEndian::Little
     } else {
