@@ -37,8 +37,9 @@ pub struct DataProver<'m, 'b, 'd> {
     /// PE: the addresses base relocations name, per side (sorted): there a
     /// word holds an address only where the loader relocates one.
     relocated: Option<(Vec<u64>, Vec<u64>)>,
-    /// The lhs's variables typed as integers (from DWARF), sorted.
-    pointer_free: Vec<Range<u64>>,
+    /// The lhs's variables typed as integers (from DWARF), sorted; read
+    /// when a data word first needs it.
+    pointer_free: std::cell::OnceCell<Vec<Range<u64>>>,
 }
 
 impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
@@ -87,10 +88,6 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
                 }
             }
         }
-        // Variables DWARF types as integers (when there is DWARF): Go's
-        // pointer-free data also holds real pointers (to static data), so the
-        // section alone does not tell.
-        let pointer_free = crate::binary::go::dwarf::integer_variables(lhs);
         let sites = |bin: &Binary<'_>| -> Option<Vec<u64>> {
             let k = bin.section_index(".reloc")?;
             let mut v: Vec<u64> = super::tables::relocs::relocations(bin, k)?
@@ -112,7 +109,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             ptr: if lhs.is_64 { 8 } else { 4 },
             bases,
             relocated,
-            pointer_free,
+            pointer_free: std::cell::OnceCell::new(),
         }
     }
 
@@ -426,14 +423,14 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
 
     /// Does lhs word address `a` overlap a variable typed as an integer?
     fn pointer_free(&self, a: u64) -> bool {
-        let k = self
+        // Variables DWARF types as integers (when there is DWARF): Go's
+        // pointer-free data also holds real pointers (to static data), so the
+        // section alone does not tell.
+        let vars = self
             .pointer_free
-            .partition_point(|r| r.start < a.saturating_add(self.ptr));
-        self.pointer_free[..k]
-            .iter()
-            .rev()
-            .take(4)
-            .any(|r| r.end > a)
+            .get_or_init(|| crate::binary::go::dwarf::integer_variables(self.lhs));
+        let k = vars.partition_point(|r| r.start < a.saturating_add(self.ptr));
+        vars[..k].iter().rev().take(4).any(|r| r.end > a)
     }
 
     fn read(&self, data: &[u8], off: u64, size: u64) -> Option<u64> {

@@ -13,11 +13,13 @@ pub mod pclntab;
 pub mod relocs;
 pub mod symtab;
 
+use std::ops::Range;
+
 use super::correspond::AddrMap;
-use super::{Roots, TableProof};
+use super::{Place, Roots, TableProof};
 use crate::binary::go::pclntab::Pclntab;
 use crate::binary::Binary;
-use crate::diff::Diff;
+use crate::diff::{Diff, Status};
 
 /// What the table provers read besides the two binaries.
 pub struct Inputs<'a, 'b, 'd> {
@@ -33,8 +35,15 @@ pub struct Inputs<'a, 'b, 'd> {
 /// Run every table prover whose structure differs.
 pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     let mut proof = TableProof::default();
-    proof.extend(pclntab::prove(inputs));
-    proof.extend(dwarf::prove(inputs));
+    // DWARF and the pclntab are the costly two: one on each core.
+    let dwarf = std::thread::scope(|scope| {
+        let dwarf = scope.spawn(|| dwarf::prove(inputs));
+        proof.extend(pclntab::prove(inputs));
+        dwarf
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    proof.extend(dwarf);
     proof.extend(symtab::prove(inputs));
     proof.extend(relocs::prove(inputs));
     proof.extend(relocs::prove_macho(inputs));
@@ -46,4 +55,56 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     }
     proof.finish();
     proof
+}
+
+/// One side's differing bytes, sorted by section and start: what a table
+/// comparison must reach. An entry (a unit, a function) none of whose
+/// bytes differ on either side is the same bytes and needs no proof, so
+/// the provers decode only the entries this touches.
+pub struct Differing {
+    ranges: Vec<(usize, Range<u64>)>,
+}
+
+impl Differing {
+    /// The lhs's (`lhs`) or the rhs's differing ranges. A section that
+    /// differs without hunks (one side only, or not compared byte by byte)
+    /// differs as a whole.
+    pub fn new(diff: &Diff, lhs: bool) -> Differing {
+        let mut ranges = Vec::new();
+        for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
+            let Some(i) = (if lhs { p.lhs } else { p.rhs }) else {
+                continue;
+            };
+            if p.hunks.is_empty() || p.lhs.is_none() || p.rhs.is_none() {
+                ranges.push((i, 0..u64::MAX));
+                continue;
+            }
+            for h in &p.hunks {
+                ranges.push((i, if lhs { h.lhs.clone() } else { h.rhs.clone() }));
+            }
+        }
+        ranges.sort_by_key(|r| (r.0, r.1.start, r.1.end));
+        Differing { ranges }
+    }
+
+    /// Does `place` hold a differing byte (or border an insertion)?
+    pub fn touches(&self, place: &Place) -> bool {
+        let (section, r) = place;
+        // Those of this section starting at or before the place's end;
+        // hunks are disjoint, so their ends are in order too.
+        let upto = self
+            .ranges
+            .partition_point(|h| (h.0, h.1.start) <= (*section, r.end));
+        self.ranges[..upto]
+            .iter()
+            .rev()
+            .take_while(|h| h.0 == *section && h.1.end >= r.start)
+            .any(|h| {
+                if h.1.is_empty() {
+                    r.start <= h.1.start && h.1.start <= r.end
+                } else {
+                    h.1.start < r.end && r.start < h.1.end
+                }
+            })
+    }
 }

@@ -8,7 +8,7 @@
 //!   by class: addresses (`DW_FORM_addr`, `addrx` through `.debug_addr`)
 //!   corresponding under the map; strings (inline, `.debug_str`,
 //!   `.debug_line_str`) equal modulo the roots; references to DIEs (in the
-//!   unit or across units) by their position in the walk, not by offset;
+//!   unit or across units) by their position, not by offset;
 //!   location expressions operation by operation, `DW_OP_addr` operands
 //!   corresponding; range and location lists entry by entry (addresses
 //!   corresponding, lengths and expressions equal); `DW_AT_stmt_list`
@@ -21,6 +21,15 @@
 //! - `.debug_frame`, entry by entry: CIEs equal; FDEs with corresponding
 //!   initial locations, equal lengths, the same CIE (by position) and
 //!   equal decoded instructions.
+//!
+//! Only what holds a differing byte (on either side) is decoded: a unit
+//! (its DIEs walked in parallel, values compared in the DIEs whose bytes
+//! differ), a line program, `.debug_frame` when it differs. When another
+//! DWARF section differs (lists, strings, `.debug_addr`), whose bytes are
+//! reached only through the units that use them, every unit is compared.
+//! References compare DIEs by unit (paired in order) and place in that
+//! unit's walk. GCC's location views (`DW_AT_GNU_locviews`) are equal when
+//! the view lists before the two location lists are the same bytes.
 //!
 //! Not decoded, so never covered: `.debug_abbrev`, the
 //! bytes of `.debug_rnglists`/`.debug_loclists`/`.debug_ranges`/`.debug_loc`
@@ -47,6 +56,7 @@ mod lists;
 
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
 type Dwarf<'a> = gimli::Dwarf<R<'a>>;
+type Entry<'a> = gimli::DebuggingInformationEntry<R<'a>>;
 
 /// Units compared before stopping.
 const MAX_UNITS: usize = 100_000;
@@ -96,8 +106,9 @@ impl Loaded<'_> {
     }
 }
 
-fn load<'d>(bin: &'d Binary<'d>) -> Option<Loaded<'d>> {
-    let mut sections = Vec::new();
+/// Where each DWARF section is: its id and section index.
+fn locate(bin: &Binary<'_>) -> Vec<(SectionId, usize)> {
+    let mut found = Vec::new();
     for id in SECTIONS {
         let Some(base) = id.name().strip_prefix(".debug_") else {
             continue;
@@ -109,13 +120,24 @@ fn load<'d>(bin: &'d Binary<'d>) -> Option<Loaded<'d>> {
             cut(format!("__debug_{base}")),
             cut(format!("__zdebug_{base}")),
         ];
-        let found = bin.sections.iter().position(|s| {
+        let at = bin.sections.iter().position(|s| {
             let sect = s.name.split_once(',').map_or(s.name.as_str(), |(_, x)| x);
             names.iter().any(|n| *n == s.name || *n == sect)
         });
-        if let Some(i) = found {
-            sections.push((id, i, bin.contents(i).ok()?));
-        }
+        found.extend(at.map(|i| (id, i)));
+    }
+    found
+}
+
+/// The located sections' contents (inflated), those `want` names only.
+fn load<'d>(
+    bin: &'d Binary<'d>,
+    located: &[(SectionId, usize)],
+    want: impl Fn(SectionId) -> bool,
+) -> Option<Loaded<'d>> {
+    let mut sections = Vec::new();
+    for &(id, i) in located.iter().filter(|s| want(s.0)) {
+        sections.push((id, i, bin.contents(i).ok()?));
     }
     sections
         .iter()
@@ -134,8 +156,13 @@ fn dwarf<'a>(loaded: &'a Loaded<'_>, little_endian: bool) -> Option<Dwarf<'a>> {
     Some(sections.borrow(|s| EndianSlice::new(s, endian)))
 }
 
-/// Decode the DWARF of both sides and compare it.
+/// Decode the DWARF of both sides and compare what differs.
 pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
+    prove_in(inputs, false)
+}
+
+/// With `all`, every unit, line program and frame is compared, differing or not.
+fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
     let mut proof = TableProof::default();
     let differs = inputs.diff.pairs.iter().any(|p| {
         p.status != Status::Same
@@ -146,7 +173,12 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     if !differs {
         return proof;
     }
-    let (Some(ll), Some(rl)) = (load(inputs.lhs), load(inputs.rhs)) else {
+    let (ll, rl) = (locate(inputs.lhs), locate(inputs.rhs));
+    let mut need = Differing::new(inputs, &ll, &rl);
+    need.everything |= all;
+    // `.debug_frame` is compared on its own, only when it differs.
+    let want = |id| id != SectionId::DebugFrame || need.everything || need.frames;
+    let (Some(ll), Some(rl)) = (load(inputs.lhs, &ll, want), load(inputs.rhs, &rl, want)) else {
         return proof;
     };
     let (Some(ld), Some(rd)) = (
@@ -155,42 +187,153 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     ) else {
         return proof;
     };
-    let (Some(lw), Some(rw)) = (Walk::positions(&ld), Walk::positions(&rd)) else {
-        return proof;
-    };
     let mut c = Compare {
         inputs,
-        l: Side {
-            d: &ld,
-            loaded: &ll,
-            positions: lw,
-        },
-        r: Side {
-            d: &rd,
-            loaded: &rl,
-            positions: rw,
-        },
+        l: Side::new(&ld, &ll),
+        r: Side::new(&rd, &rl),
+        need,
         proof: &mut proof,
         dies: 0,
         rows: 0,
     };
     c.units();
-    c.frames(inputs.lhs.little_endian);
+    if c.need.everything || c.need.frames {
+        c.frames(inputs.lhs.little_endian);
+    }
     proof
 }
 
-/// One side: its DWARF, its sections and the global walk order of its DIEs.
+/// Where the DWARF differs: what the comparison must reach. Only a unit,
+/// line program or frame table holding a differing byte (on either side)
+/// is decoded; the rest is the same bytes and needs no proof.
+struct Differing {
+    lhs: super::Differing,
+    rhs: super::Differing,
+    /// `.debug_line` differs.
+    lines: bool,
+    /// `.debug_frame` differs.
+    frames: bool,
+    /// Another DWARF section differs (or one exists on one side only):
+    /// its bytes are reached only through the units that use them, so
+    /// every unit is compared.
+    everything: bool,
+}
+
+impl Differing {
+    fn new(
+        inputs: &Inputs<'_, '_, '_>,
+        ll: &[(SectionId, usize)],
+        rl: &[(SectionId, usize)],
+    ) -> Differing {
+        let mut need = Differing {
+            lhs: super::Differing::new(inputs.diff, true),
+            rhs: super::Differing::new(inputs.diff, false),
+            lines: false,
+            frames: false,
+            everything: false,
+        };
+        let id = |located: &[(SectionId, usize)], i: Option<usize>| {
+            let i = i?;
+            located.iter().find(|s| s.1 == i).map(|s| s.0)
+        };
+        for p in inputs
+            .diff
+            .pairs
+            .iter()
+            .filter(|p| p.status != Status::Same)
+        {
+            match (id(ll, p.lhs), id(rl, p.rhs)) {
+                (None, None) => {}
+                (Some(SectionId::DebugInfo), Some(SectionId::DebugInfo)) => {}
+                (Some(SectionId::DebugLine), Some(SectionId::DebugLine)) => need.lines = true,
+                (Some(SectionId::DebugFrame), Some(SectionId::DebugFrame)) => need.frames = true,
+                _ => need.everything = true,
+            }
+        }
+        need
+    }
+
+    /// Does either side's place hold a differing byte?
+    fn touches(&self, lhs: Option<&Place>, rhs: Option<&Place>) -> bool {
+        self.everything
+            || lhs.is_none_or(|p| self.lhs.touches(p))
+            || rhs.is_none_or(|p| self.rhs.touches(p))
+    }
+}
+
+/// One side: its DWARF, its sections, its units and (walked when a
+/// reference needs it) the order of each unit's DIEs.
 struct Side<'a, 'd> {
     d: &'a Dwarf<'a>,
     loaded: &'a Loaded<'d>,
-    /// `.debug_info` offsets of every DIE, in walk order (ascending).
-    positions: Vec<u64>,
+    /// Every unit's header, in `.debug_info` order (at most [`MAX_UNITS`]).
+    headers: Vec<gimli::UnitHeader<R<'a>>>,
+    /// Per unit, the `.debug_info` offsets of its DIEs in walk order; `None`
+    /// when the unit does not decode or the walk went past [`MAX_DIES`].
+    walked: Vec<std::cell::OnceCell<Option<Vec<u64>>>>,
+    /// DIEs walked for positions so far.
+    walked_dies: std::cell::Cell<usize>,
+    /// The list of units stopped at one that does not read.
+    unreadable: bool,
+    /// `.debug_info`'s section index.
+    info: Option<usize>,
 }
 
-impl Side<'_, '_> {
-    /// The position in the walk of the DIE at `.debug_info` offset `off`.
-    fn position(&self, off: u64) -> Option<usize> {
-        self.positions.binary_search(&off).ok()
+impl<'a, 'd> Side<'a, 'd> {
+    fn new(d: &'a Dwarf<'a>, loaded: &'a Loaded<'d>) -> Side<'a, 'd> {
+        let mut headers = Vec::new();
+        let mut units = d.units();
+        let mut unreadable = false;
+        while headers.len() < MAX_UNITS {
+            match units.next() {
+                Ok(Some(h)) => headers.push(h),
+                Ok(None) => break,
+                Err(_) => {
+                    unreadable = true;
+                    break;
+                }
+            }
+        }
+        let walked = headers.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Side {
+            d,
+            loaded,
+            headers,
+            walked,
+            walked_dies: std::cell::Cell::new(0),
+            unreadable,
+            info: loaded.index(SectionId::DebugInfo),
+        }
+    }
+
+    /// Where the DIE at `.debug_info` offset `off` sits: its unit's index
+    /// and its place in that unit's walk.
+    fn position(&self, off: u64) -> Option<(usize, usize)> {
+        let unit = self
+            .headers
+            .partition_point(|h| h.offset().0 as u64 <= off)
+            .checked_sub(1)?;
+        let dies = self.walked[unit]
+            .get_or_init(|| self.walk(self.headers[unit]))
+            .as_ref()?;
+        Some((unit, dies.binary_search(&off).ok()?))
+    }
+
+    /// One unit's DIE offsets, in walk order.
+    fn walk(&self, h: gimli::UnitHeader<R<'a>>) -> Option<Vec<u64>> {
+        let base = h.offset().0 as u64;
+        let unit = self.d.unit(h).ok()?;
+        let mut out = Vec::new();
+        let mut cursor = unit.entries();
+        while let Ok(Some(e)) = cursor.next_dfs() {
+            out.push(base.wrapping_add(e.offset().0 as u64));
+            let n = self.walked_dies.get() + 1;
+            self.walked_dies.set(n);
+            if n > MAX_DIES {
+                return None;
+            }
+        }
+        Some(out)
     }
 
     fn place(&self, id: SectionId, start: u64, len: u64) -> Option<Place> {
@@ -198,37 +341,11 @@ impl Side<'_, '_> {
     }
 }
 
-struct Walk;
-
-impl Walk {
-    /// Every DIE's offset, in order; `None` when the walk is unbounded or unreadable.
-    fn positions(d: &Dwarf<'_>) -> Option<Vec<u64>> {
-        let mut out = Vec::new();
-        let mut headers = d.units();
-        let mut units = 0;
-        while let Ok(Some(h)) = headers.next() {
-            units += 1;
-            if units > MAX_UNITS {
-                break;
-            }
-            let base = h.offset().0 as u64;
-            let Ok(unit) = d.unit(h) else { continue };
-            let mut cursor = unit.entries();
-            while let Ok(Some(e)) = cursor.next_dfs() {
-                out.push(base.wrapping_add(e.offset().0 as u64));
-                if out.len() > MAX_DIES {
-                    return Some(out);
-                }
-            }
-        }
-        Some(out)
-    }
-}
-
 struct Compare<'c, 'a, 'd, 'i> {
     inputs: &'c Inputs<'i, 'i, 'i>,
     l: Side<'a, 'd>,
     r: Side<'a, 'd>,
+    need: Differing,
     proof: &'c mut TableProof,
     dies: usize,
     rows: usize,
@@ -242,42 +359,24 @@ struct Why {
 
 impl<'a> Compare<'_, 'a, '_, '_> {
     fn units(&mut self) {
-        let (mut hl, mut hr) = (self.l.d.units(), self.r.d.units());
-        for _ in 0..MAX_UNITS {
-            let (a, b) = match (hl.next(), hr.next()) {
-                (Ok(Some(a)), Ok(Some(b))) => (a, b),
-                (Ok(None), Ok(None)) => return,
-                (a, b) => {
-                    // One side has more units, or a unit list is unreadable.
-                    let place =
-                        |s: &Side<'a, '_>, h: &gimli::Result<Option<gimli::UnitHeader<R<'a>>>>| {
-                            let h = h.as_ref().ok()?.as_ref()?;
-                            let off = h.offset().0 as u64;
-                            s.place(SectionId::DebugInfo, off, h.length_including_self() as u64)
-                        };
-                    let (pl, pr) = (place(&self.l, &a), place(&self.r, &b));
-                    self.differ(
-                        "DWARF".into(),
-                        "DWARF: the lists of compile units differ".into(),
-                        pl,
-                        pr,
-                    );
-                    return;
-                }
-            };
+        let lines_differ = self.need.everything || self.need.lines;
+        let info = |s: &Side<'a, '_>, k: usize| {
+            let h = s.headers.get(k)?;
+            let len = h.length_including_self() as u64;
+            s.place(SectionId::DebugInfo, h.offset().0 as u64, len)
+        };
+        let paired = self.l.headers.len().min(self.r.headers.len());
+        for k in 0..paired {
             if self.dies > MAX_DIES || self.rows > MAX_ROWS {
                 return;
             }
-            let span = |h: &gimli::UnitHeader<R<'a>>| {
-                Some((h.offset().0 as u64, h.length_including_self() as u64))
-            };
-            let (Some((ol, nl)), Some((or, nr))) = (span(&a), span(&b)) else {
-                return;
-            };
-            let (pl, pr) = (
-                self.l.place(SectionId::DebugInfo, ol, nl),
-                self.r.place(SectionId::DebugInfo, or, nr),
-            );
+            let (a, b) = (self.l.headers[k], self.r.headers[k]);
+            let (ol, or) = (a.offset().0 as u64, b.offset().0 as u64);
+            let (pl, pr) = (info(&self.l, k), info(&self.r, k));
+            let info_differs = self.need.touches(pl.as_ref(), pr.as_ref());
+            if !info_differs && !lines_differ {
+                continue;
+            }
             let (ua, ub) = match (self.l.d.unit(a), self.r.d.unit(b)) {
                 (Ok(x), Ok(y)) => (x, y),
                 _ => {
@@ -291,18 +390,32 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 }
             };
             let name = unit_name(self.l.d, &ua);
-            match self.unit(&ua, &ub, ol, or) {
-                Ok(()) => {
-                    if let (Some(pl), Some(pr)) = (pl, pr) {
-                        self.proof.lhs.push(pl);
-                        self.proof.rhs.push(pr);
+            if info_differs {
+                match self.unit(&ua, &ub, ol, or) {
+                    Ok(()) => {
+                        if let (Some(pl), Some(pr)) = (pl, pr) {
+                            self.proof.lhs.push(pl);
+                            self.proof.rhs.push(pr);
+                        }
                     }
+                    Err(Some(why)) => self.differ(why.subject, why.title, pl, pr),
+                    // Past a bound: neither covered nor a difference.
+                    Err(None) => {}
                 }
-                Err(Some(why)) => self.differ(why.subject, why.title, pl, pr),
-                // Past a bound: neither covered nor a difference.
-                Err(None) => {}
             }
             self.lines(&ua, &ub, &name);
+        }
+        let (nl, nr) = (self.l.headers.len(), self.r.headers.len());
+        let at_bound = nl == MAX_UNITS || nr == MAX_UNITS;
+        if (nl != nr && !at_bound) || self.l.unreadable || self.r.unreadable {
+            // One side has more units, or a unit list is unreadable.
+            let (pl, pr) = (info(&self.l, paired), info(&self.r, paired));
+            self.differ(
+                "DWARF".into(),
+                "DWARF: the lists of compile units differ".into(),
+                pl,
+                pr,
+            );
         }
     }
 
@@ -329,10 +442,18 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         // The enclosing function per depth, for naming a difference.
         let mut scope: Vec<(isize, String)> = Vec::new();
         let mut addr_words: Vec<(Place, Place)> = Vec::new();
+        let end =
+            |o: u64, u: &Unit<R<'a>>| o.saturating_add(u.header.length_including_self() as u64);
+        let (end_l, end_r) = (end(ol, a), end(or, b));
+        // A DIE's values are compared once the next DIE gives where it
+        // ends, and only when its bytes (the unit header's, for the first)
+        // hold a difference: the rest are the same bytes.
+        let mut pending: Option<(Entry<'a>, Entry<'a>, u64, u64)> = None;
+        let mut first = true;
         loop {
-            let (ea, eb) = match (ca.next_dfs(), cb.next_dfs()) {
-                (Ok(None), Ok(None)) => break,
-                (Ok(Some(x)), Ok(Some(y))) => (x, y),
+            let next = match (ca.next_dfs(), cb.next_dfs()) {
+                (Ok(None), Ok(None)) => None,
+                (Ok(Some(x)), Ok(Some(y))) => Some((x, y)),
                 _ => {
                     return Err(Some(Why {
                         subject: unit_name.clone(),
@@ -340,23 +461,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                     }))
                 }
             };
-            self.dies += 1;
-            if self.dies > MAX_DIES {
-                return Err(None);
-            }
-            while scope.last().is_some_and(|s| s.0 >= ea.depth()) {
-                scope.pop();
-            }
-            let name = ea
-                .attr_value(constants::DW_AT_name)
-                .and_then(|v| self.l.d.attr_string(a, v).ok())
-                .map(|s| String::from_utf8_lossy(s.slice()).into_owned());
-            if ea.tag() == constants::DW_TAG_subprogram {
-                if let Some(n) = &name {
-                    scope.push((ea.depth(), n.clone()));
-                }
-            }
-            let why = |what: String| {
+            let why = |scope: &[(isize, String)], what: String| {
                 let subject = scope
                     .last()
                     .map_or_else(|| unit_name.clone(), |s| s.1.clone());
@@ -365,24 +470,75 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                     subject,
                 })
             };
-            if ea.depth() != eb.depth() || ea.tag() != eb.tag() {
-                return Err(why(format!("{} against {}", ea.tag(), eb.tag())));
-            }
-            let (xs, ys) = (ea.attrs(), eb.attrs());
-            if xs.len() != ys.len() {
-                return Err(why(format!("the attributes of a {}", ea.tag())));
-            }
-            for (x, y) in xs.iter().zip(ys) {
-                if x.name() != y.name() || form_class(x.form()) != form_class(y.form()) {
-                    return Err(why(format!("the attributes of a {}", ea.tag())));
-                }
-                match self.value(a, b, ol, or, x.name(), x.value(), y.value()) {
-                    Ok(words) => addr_words.extend(words),
-                    Err(()) => {
-                        return Err(why(format!("{} of a {}", x.name(), ea.tag())));
+            let (next_l, next_r) = next.as_ref().map_or((end_l, end_r), |(x, y)| {
+                (
+                    ol.wrapping_add(x.offset().0 as u64),
+                    or.wrapping_add(y.offset().0 as u64),
+                )
+            });
+            if let Some((ea, eb, sl, sr)) = pending.take() {
+                let (il, ir) = (self.l.info, self.r.info);
+                let here = |i: Option<usize>, s: u64, e: u64| i.map(|i| (i, s..e.max(s)));
+                if self
+                    .need
+                    .touches(here(il, sl, next_l).as_ref(), here(ir, sr, next_r).as_ref())
+                {
+                    for (x, y) in ea.attrs().iter().zip(eb.attrs()) {
+                        if x.name() == constants::DW_AT_GNU_locviews {
+                            match self.views(a, b, &ea, &eb, x.value(), y.value()) {
+                                Some(places) => {
+                                    addr_words.push(places);
+                                    continue;
+                                }
+                                None => {
+                                    let what = format!("{} of a {}", x.name(), ea.tag());
+                                    return Err(why(&scope, what));
+                                }
+                            }
+                        }
+                        match self.value(a, b, ol, or, x.name(), x.value(), y.value()) {
+                            Ok(words) => addr_words.extend(words),
+                            Err(()) => {
+                                return Err(why(&scope, format!("{} of a {}", x.name(), ea.tag())));
+                            }
+                        }
                     }
                 }
             }
+            let Some((ea, eb)) = next else {
+                break;
+            };
+            self.dies += 1;
+            if self.dies > MAX_DIES {
+                return Err(None);
+            }
+            while scope.last().is_some_and(|s| s.0 >= ea.depth()) {
+                scope.pop();
+            }
+            if ea.tag() == constants::DW_TAG_subprogram {
+                let name = ea
+                    .attr_value(constants::DW_AT_name)
+                    .and_then(|v| self.l.d.attr_string(a, v).ok())
+                    .map(|s| String::from_utf8_lossy(s.slice()).into_owned());
+                if let Some(n) = name {
+                    scope.push((ea.depth(), n));
+                }
+            }
+            if ea.depth() != eb.depth() || ea.tag() != eb.tag() {
+                return Err(why(&scope, format!("{} against {}", ea.tag(), eb.tag())));
+            }
+            let (xs, ys) = (ea.attrs(), eb.attrs());
+            if xs.len() != ys.len()
+                || xs.iter().zip(ys).any(|(x, y)| {
+                    x.name() != y.name() || form_class(x.form()) != form_class(y.form())
+                })
+            {
+                return Err(why(&scope, format!("the attributes of a {}", ea.tag())));
+            }
+            // The first DIE answers for the unit header's bytes too.
+            let (sl, sr) = if first { (ol, or) } else { (next_l, next_r) };
+            first = false;
+            pending = Some((ea.clone(), eb.clone(), sl, sr));
         }
         for (pl, pr) in addr_words {
             self.proof.lhs.push(pl);
@@ -473,7 +629,45 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         }
     }
 
-    /// Do DIEs at these `.debug_info` offsets sit at the same place in the walk?
+    /// GCC's location views (`DW_AT_GNU_locviews`): the offset of a list of
+    /// view-number pairs that sits just before the DIE's location list.
+    /// Equal when both sides' view lists (from the offset to the location
+    /// list) are the same bytes; the offsets themselves are layout. The
+    /// view lists' places, on success.
+    fn views(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        ea: &Entry<'a>,
+        eb: &Entry<'a>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
+    ) -> Option<(Place, Place)> {
+        let list = |s: &Side<'a, '_>, u: &Unit<R<'a>>, e: &Entry<'a>, v: AttributeValue<R<'a>>| {
+            let start = match v {
+                AttributeValue::SecOffset(o) => o as u64,
+                AttributeValue::LocationListsRef(o) => o.0 as u64,
+                _ => return None,
+            };
+            let location = e.attr_value(constants::DW_AT_location)?;
+            let end = s.d.attr_locations_offset(u, location).ok()??.0 as u64;
+            let id = if u.encoding().version >= 5 {
+                SectionId::DebugLocLists
+            } else {
+                SectionId::DebugLoc
+            };
+            let bytes = s
+                .loaded
+                .get(id)
+                .get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)?;
+            Some((bytes, s.place(id, start, end - start)?))
+        };
+        let ((p, pl), (q, pr)) = (list(&self.l, a, ea, x)?, list(&self.r, b, eb, y)?);
+        (p == q).then_some((pl, pr))
+    }
+
+    /// Do DIEs at these `.debug_info` offsets sit at the same place: the
+    /// same unit (units are paired in order) and the same place in its walk?
     fn same_die(&self, p: u64, q: u64) -> bool {
         matches!((self.l.position(p), self.r.position(q)), (Some(i), Some(j)) if i == j)
     }

@@ -25,6 +25,10 @@
 //!   functab's length, `findfunctab`, `epclntab`), where they hold exactly
 //!   what the decoded header gives.
 //!
+//! Only function pairs holding a differing byte on either side (in the
+//! functab entry, the record and its padding, a pc-value table, a funcdata
+//! blob) are compared; the function with the last pc-value table always is.
+//!
 //! Not decoded, so never covered: funcdata other than inline trees (stack
 //! maps, stack objects, open-coded defer info, arg info, wrapper info),
 //! pc-value tables no function references, gaps between tables, and any
@@ -52,8 +56,13 @@ const MAX_FUNCDATA_BLOB: u64 = 1 << 20;
 /// Zero bytes between tables taken for alignment padding.
 const MAX_TABLE_PADDING: u64 = 64;
 
-/// Decode the pclntab of both sides and compare it.
+/// Decode the pclntab of both sides and compare what differs.
 pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
+    prove_in(inputs, false)
+}
+
+/// With `all`, every function pair is compared, differing or not.
+fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
     let mut proof = TableProof::default();
     let (Some(lt), Some(rt)) = (inputs.lhs_pclntab, inputs.rhs_pclntab) else {
         return proof;
@@ -74,6 +83,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
         proof: &mut proof,
         pctab_end: [0; 2],
         funcdata: [Vec::new(), Vec::new()],
+        all,
     };
     c.header();
     c.names();
@@ -116,6 +126,8 @@ struct Compare<'c, 'a, 'i> {
     /// Every funcdata offset the records use, sorted, per side: a blob runs
     /// to the next one.
     funcdata: [Vec<u64>; 2],
+    /// Compare every function pair, not only those holding a difference.
+    all: bool,
 }
 
 /// Where one side's bytes of a function are: its functab entry, its record
@@ -318,10 +330,26 @@ impl<'a> Compare<'_, 'a, '_> {
         {
             suffix += 1;
         }
+        let reach = [
+            Reach::new(
+                l,
+                &fl,
+                self.funcdata[0].clone(),
+                super::Differing::new(self.inputs.diff, true),
+            ),
+            Reach::new(
+                r,
+                &fr,
+                self.funcdata[1].clone(),
+                super::Differing::new(self.inputs.diff, false),
+            ),
+        ];
         for k in (0..prefix).chain(nl - suffix..nl) {
             let kr = if k < prefix { k } else { k - nl + nr };
             if let (Some(a), Some(b)) = (&fl[k], &fr[kr]) {
-                self.func(a, b);
+                if self.all || reach[0].touches(a) || reach[1].touches(b) {
+                    self.func(a, b);
+                }
             }
         }
         // What lies between: functions on one side only (or renamed).
@@ -714,6 +742,93 @@ impl<'a> Compare<'_, 'a, '_> {
         } else {
             Err((Some(pl), Some(pr)))
         })
+    }
+}
+
+/// Which of one side's functions hold a difference. A function pair none
+/// of whose bytes (functab entry, record and its padding, pc-value tables,
+/// funcdata blobs) differ on either side is the same bytes and needs no
+/// proof; the function with the last pc-value table is always compared,
+/// for the end of the pctab.
+struct Reach<'s, 'a> {
+    side: &'s Side<'a>,
+    differing: super::Differing,
+    /// Every pc-value table's offset in the pctab, sorted: a table runs
+    /// to the next one (or the end of the pctab).
+    tables: Vec<u64>,
+    funcdata: Vec<u64>,
+    /// `go:func.*`: its section and offset there, and where its blobs end.
+    gofunc: Option<(usize, u64, Option<u64>)>,
+}
+
+impl<'s, 'a> Reach<'s, 'a> {
+    fn new(
+        side: &'s Side<'a>,
+        funcs: &[Option<Func>],
+        funcdata: Vec<u64>,
+        differing: super::Differing,
+    ) -> Self {
+        let mut tables: Vec<u64> = funcs.iter().flatten().flat_map(Reach::tables_of).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        let gofunc = side.module.and_then(|m| {
+            let (i, off, _) = side.at_address(m.gofunc, 0)?;
+            Some((i, off, m.findfunctab.checked_sub(m.gofunc)))
+        });
+        Reach {
+            side,
+            differing,
+            tables,
+            funcdata,
+            gofunc,
+        }
+    }
+
+    fn tables_of(f: &Func) -> impl Iterator<Item = u64> + '_ {
+        [
+            f.fields[Func::PCSP],
+            f.fields[Func::PCFILE],
+            f.fields[Func::PCLN],
+        ]
+        .into_iter()
+        .chain(f.pcdata.iter().copied())
+        .filter(|&t| t != 0)
+        .map(u64::from)
+    }
+
+    fn touches(&self, f: &Func) -> bool {
+        let s = self.side;
+        let hit = |r: Range<u64>| self.differing.touches(&s.place(r));
+        let ptr = u64::from(s.ptr);
+        if hit(f.entry_at..f.entry_at + 8) || hit(f.rec..f.end.saturating_add(ptr)) {
+            return true;
+        }
+        for t in Reach::tables_of(f) {
+            let k = self.tables.partition_point(|&x| x <= t);
+            // The last table: compared always, for the pctab's end.
+            let Some(&next) = self.tables.get(k) else {
+                return true;
+            };
+            if hit(s.off[PCTAB] + t..s.off[PCTAB] + next) {
+                return true;
+            }
+        }
+        for &x in f.funcdata.iter().filter(|&&x| x != NIL) {
+            let Some((i, base, last_end)) = self.gofunc else {
+                return true;
+            };
+            let x = u64::from(x);
+            let k = self.funcdata.partition_point(|&o| o <= x);
+            let end = self.funcdata.get(k).copied().or(last_end).unwrap_or(x + 1);
+            let place = (
+                i,
+                base.saturating_add(x)..base.saturating_add(end.max(x + 1)),
+            );
+            if self.differing.touches(&place) {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -23,6 +23,9 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             )
         };
         let (pl, pr) = (span(&self.l, p.header()), span(&self.r, q.header()));
+        if !self.need.touches(pl.as_ref(), pr.as_ref()) {
+            return;
+        }
         match self.line_program(a, b, p, q) {
             Ok(()) => {
                 if let (Some(pl), Some(pr)) = (pl, pr) {

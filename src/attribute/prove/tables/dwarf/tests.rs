@@ -12,6 +12,17 @@ fn with_proof(
     subs: &[(&str, &str)],
     check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
 ) {
+    with_proof_in(lhs, rhs, subs, false, check)
+}
+
+/// [`with_proof`], comparing every unit, line program and frame with `all`.
+fn with_proof_in(
+    lhs: &[u8],
+    rhs: &[u8],
+    subs: &[(&str, &str)],
+    all: bool,
+    check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
+) {
     let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
     let d = crate::diff::diff(&a, &b);
     let (ta, tb) = (
@@ -27,15 +38,18 @@ fn with_proof(
         ..Roots::default()
     };
     roots.finish();
-    let mut proof = prove(&Inputs {
-        lhs: &a,
-        rhs: &b,
-        diff: &d,
-        map: &map,
-        roots: &roots,
-        lhs_pclntab: ta.as_ref(),
-        rhs_pclntab: tb.as_ref(),
-    });
+    let mut proof = prove_in(
+        &Inputs {
+            lhs: &a,
+            rhs: &b,
+            diff: &d,
+            map: &map,
+            roots: &roots,
+            lhs_pclntab: ta.as_ref(),
+            rhs_pclntab: tb.as_ref(),
+        },
+        all,
+    );
     proof.finish();
     check(&a, &b, &d, &proof);
 }
@@ -151,7 +165,7 @@ fn equal_units_line_programs_and_frames_are_covered_whole() {
         fixtures::load("linux-amd64", "plain-a"),
         fixtures::load("linux-amd64", "plain-b"),
     );
-    with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+    with_proof_in(&x, &y, &[PATHS], true, |a, _, _, proof| {
         for name in [".debug_info", ".debug_line", ".debug_frame"] {
             let i = a.section_index(name).unwrap();
             let len = a.contents(i).unwrap().len() as u64;
@@ -176,7 +190,7 @@ fn lists_and_addresses_are_covered_where_used() {
             fixtures::load(target, "plain-a"),
             fixtures::load(target, "plain-b"),
         );
-        with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+        with_proof_in(&x, &y, &[PATHS], true, |a, _, _, proof| {
             let mut checked = 0;
             for (i, s) in a.sections.iter().enumerate() {
                 let known = [
@@ -207,4 +221,35 @@ fn lists_and_addresses_are_covered_where_used() {
             assert!(checked >= 2, "{target}: {checked} list sections");
         });
     }
+}
+
+#[test]
+fn only_what_differs_is_decoded() {
+    let (x, y) = (
+        fixtures::load("linux-amd64", "plain-a"),
+        fixtures::load("linux-amd64", "plain-b"),
+    );
+    with_proof(&x, &y, &[PATHS], |a, _, d, proof| {
+        // Every differing byte is covered...
+        for (name, i, j, l, r) in hunks(a, d) {
+            assert!(proof.covers(i, &l, j, &r), "{name} {l:#x?} / {r:#x?}");
+        }
+        // ...but `.debug_frame`, the same on both sides, is not decoded,
+        // and `.debug_info` is covered only in the units that differ.
+        let frame = a.section_index(".debug_frame").unwrap();
+        assert!(d
+            .pairs
+            .iter()
+            .any(|p| p.lhs == Some(frame) && p.status == Status::Same));
+        assert!(proof.lhs.iter().all(|p| p.0 != frame));
+        let info = a.section_index(".debug_info").unwrap();
+        let len = a.contents(info).unwrap().len() as u64;
+        let covered: u64 = proof
+            .lhs
+            .iter()
+            .filter(|p| p.0 == info)
+            .map(|p| p.1.end - p.1.start)
+            .sum();
+        assert!(covered > 0 && covered < len, "{covered} of {len}");
+    });
 }

@@ -13,6 +13,17 @@ fn with_proof(
     subs: &[(&str, &str)],
     check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
 ) {
+    with_proof_in(lhs, rhs, subs, false, check)
+}
+
+/// [`with_proof`], comparing every function pair with `all`.
+fn with_proof_in(
+    lhs: &[u8],
+    rhs: &[u8],
+    subs: &[(&str, &str)],
+    all: bool,
+    check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
+) {
     let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
     let d = crate::diff::diff(&a, &b);
     let (ta, tb) = (
@@ -28,15 +39,18 @@ fn with_proof(
         ..Roots::default()
     };
     roots.finish();
-    let mut proof = prove(&Inputs {
-        lhs: &a,
-        rhs: &b,
-        diff: &d,
-        map: &map,
-        roots: &roots,
-        lhs_pclntab: ta.as_ref(),
-        rhs_pclntab: tb.as_ref(),
-    });
+    let mut proof = prove_in(
+        &Inputs {
+            lhs: &a,
+            rhs: &b,
+            diff: &d,
+            map: &map,
+            roots: &roots,
+            lhs_pclntab: ta.as_ref(),
+            rhs_pclntab: tb.as_ref(),
+        },
+        all,
+    );
     proof.finish();
     check(&a, &b, &d, &proof);
 }
@@ -92,7 +106,7 @@ fn plain_pclntab_is_covered_but_for_undecoded_funcdata() {
         fixtures::load("linux-amd64", "plain-a"),
         fixtures::load("linux-amd64", "plain-b"),
     );
-    with_proof(&x, &y, &[PATHS], |a, _, _, proof| {
+    with_proof_in(&x, &y, &[PATHS], true, |a, _, _, proof| {
         let tab = pclntab::read(a, &mut Vec::new()).unwrap();
         let covered: u64 = proof
             .lhs
