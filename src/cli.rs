@@ -316,7 +316,13 @@ pub fn confirm(
             attribution,
             report::Context::default(),
         );
-        out.push(report::Confirmation::judge(variation, &roots, &after));
+        let others: Vec<&attribute::Finding> = report
+            .roots()
+            .filter(|f| !roots.iter().any(|g| g.id == f.id))
+            .collect();
+        out.push(report::Confirmation::judge(
+            variation, &roots, &others, &after,
+        ));
     }
     Ok(out)
 }

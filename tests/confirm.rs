@@ -77,8 +77,10 @@ fn a_rebuild_identical_to_the_lhs_confirms_the_workdir_root() {
     );
     assert_eq!(c.differing_bytes, Some(0));
     assert_eq!(c.rebuilt.as_ref().unwrap().sha256, r.lhs.sha256);
-    // The build-id root names no variation: nothing to remove, not tried.
-    assert!(r.roots().any(|f| f.cause == Cause::BuildId));
+    // The build-id root names no variation: not tried on its own, but the
+    // identical rebuild shows the workdir explains it too.
+    let build_id = r.roots().find(|f| f.cause == Cause::BuildId).unwrap().id;
+    assert_eq!(c.also_gone, [build_id]);
     assert_eq!(r.exit_code, 1, "--confirm never changes the gate");
     assert!(!r.notes.iter().any(|n| n.contains("REFUTED")));
 }
@@ -90,6 +92,7 @@ fn a_rebuild_that_keeps_the_paths_refutes_the_root_and_says_so() {
     let c = &r.confirmations[0];
     assert_eq!(c.outcome, ConfirmOutcome::Refuted, "{c:#?}");
     assert!(c.root_bytes_remaining.unwrap() > 0);
+    assert!(c.also_gone.is_empty());
     assert!(c.remaining_root_causes.contains(&Cause::EmbeddedPath));
     assert!(
         r.notes
@@ -123,4 +126,141 @@ fn a_variation_the_user_asked_for_is_not_removed() {
     assert_eq!(c.outcome, ConfirmOutcome::NotRun);
     assert!(c.detail.contains("--rhs-env"), "{}", c.detail);
     assert!(c.rebuilt.is_none() && c.differing_bytes.is_none());
+}
+
+// ------------------------------------------------------- the real harness
+
+/// One cache dir per side for the Go tests below, kept across runs.
+fn shared_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("twinbuild-confirm-cache")
+}
+
+/// `twinbuild verify DIR ARGS --confirm --format json` with its own TMPDIR;
+/// returns the exit code, the JSON report and that TMPDIR (to check it is left empty).
+fn verify_confirm(dir: &Path, args: &[&str]) -> (i32, Value, tempfile::TempDir) {
+    let tmp = tempfile::Builder::new()
+        .prefix("confirm-tmp-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twinbuild"))
+        .arg("verify")
+        .arg(dir)
+        .args(args)
+        .args(["--confirm", "--format", "json", "--timeout", "600"])
+        .arg("--cache-dir")
+        .arg(shared_cache())
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (code, report, tmp)
+}
+
+fn roots(report: &Value) -> Vec<&Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["root"].is_null())
+        .collect()
+}
+
+fn assert_cleaned(tmp: &tempfile::TempDir) {
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "temp dirs left behind: {left:?}");
+}
+
+/// The scenario without -trimpath: rebuilt at the lhs's workdir path, the rhs
+/// is the lhs byte for byte, so the workdir root is confirmed (and the build
+/// ID, computed over the paths, goes with it). The exit code stays 1.
+#[test]
+fn confirm_proves_the_workdir_root_of_the_no_trimpath_scenario() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/no-trimpath");
+    let (code, r, tmp) = verify_confirm(&dir, &["--profile", "plain"]);
+    assert_eq!(code, 1, "--confirm does not change the gate");
+    assert_eq!(r["verdict"], "differs");
+    let workdir_root = roots(&r)
+        .into_iter()
+        .find(|f| f["cause"] == "embedded-path" && f["variation"] == "workdir")
+        .expect("an embedded-path root naming the workdir")["id"]
+        .clone();
+    let c = r["confirmations"].as_array().unwrap();
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert_eq!(c[0]["variation"], "workdir");
+    assert_eq!(c[0]["roots"], serde_json::json!([workdir_root]));
+    assert_eq!(c[0]["outcome"], "confirmed", "{:#}", c[0]);
+    assert_eq!(c[0]["differing_bytes"], 0);
+    assert_eq!(c[0]["rebuilt"]["sha256"], r["lhs"]["sha256"]);
+    assert_ne!(r["rhs"]["sha256"], r["lhs"]["sha256"]);
+    assert_cleaned(&tmp);
+}
+
+/// A variation the user asked for stays in the confirming build: with
+/// GOAMD64=v1 against v3, removing the workdir takes the embedded paths
+/// away but the toolchain root (no variation of the harness's) stays, is
+/// not tried, and the confirming build still differs.
+#[test]
+fn confirm_leaves_a_user_variation_in_place() {
+    let src = tempfile::Builder::new()
+        .prefix("confirm-src-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    std::fs::write(
+        src.path().join("go.mod"),
+        "module example.com/tiny\n\ngo 1.26\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.path().join("main.go"),
+        "package main\n\nfunc main() { println(\"tiny\") }\n",
+    )
+    .unwrap();
+    let (code, r, tmp) = verify_confirm(
+        src.path(),
+        &[
+            "--profile",
+            "plain",
+            "--lhs-env",
+            "GOAMD64=v1",
+            "--rhs-env",
+            "GOAMD64=v3",
+        ],
+    );
+    assert_eq!(code, 1);
+    let roots = roots(&r);
+    let toolchain = roots
+        .iter()
+        .find(|f| f["cause"] == "toolchain")
+        .expect("a toolchain root")["id"]
+        .clone();
+    assert!(roots
+        .iter()
+        .any(|f| f["cause"] == "embedded-path" && f["variation"] == "workdir"));
+    let c = r["confirmations"].as_array().unwrap();
+    assert_eq!(c.len(), 1, "only the workdir is the harness's: {c:#?}");
+    assert_eq!(c[0]["variation"], "workdir");
+    assert!(!c[0]["roots"].as_array().unwrap().contains(&toolchain));
+    assert_eq!(c[0]["outcome"], "confirmed", "{:#}", c[0]);
+    assert!(
+        c[0]["differing_bytes"].as_u64().unwrap() > 0,
+        "GOAMD64 still differs"
+    );
+    assert_ne!(c[0]["rebuilt"]["sha256"], r["lhs"]["sha256"]);
+    let remaining = c[0]["remaining_root_causes"].as_array().unwrap();
+    assert!(
+        remaining.contains(&Value::from("toolchain")),
+        "{remaining:?}"
+    );
+    assert!(
+        !remaining.contains(&Value::from("embedded-path")),
+        "{remaining:?}"
+    );
+    assert_cleaned(&tmp);
 }

@@ -65,6 +65,11 @@ pub struct Confirmation {
     /// The root causes of what still differs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub remaining_root_causes: Vec<Cause>,
+    /// Other roots of the report (ids) that the confirming build no longer
+    /// has either: the removed variation explains them too (a build ID
+    /// computed over the paths, for one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_gone: Vec<usize>,
 }
 
 impl Confirmation {
@@ -79,18 +84,26 @@ impl Confirmation {
             differing_bytes: None,
             root_bytes_remaining: None,
             remaining_root_causes: Vec::new(),
+            also_gone: Vec::new(),
         }
     }
 
     /// Judges `roots` (of the original report) by `after`, the report of the
-    /// lhs against the build without `variation`.
-    pub fn judge(variation: &str, roots: &[&Finding], after: &Report) -> Confirmation {
-        let same_root = |g: &Finding| {
-            g.root.is_none()
-                && roots
-                    .iter()
-                    .any(|f| f.cause == g.cause && f.variation == g.variation)
-        };
+    /// lhs against the build without `variation`; `others` are the report's
+    /// other roots.
+    pub fn judge(
+        variation: &str,
+        roots: &[&Finding],
+        others: &[&Finding],
+        after: &Report,
+    ) -> Confirmation {
+        let same = |f: &Finding, g: &Finding| f.cause == g.cause && f.variation == g.variation;
+        let same_root = |g: &Finding| g.root.is_none() && roots.iter().any(|f| same(f, g));
+        let also_gone: Vec<usize> = others
+            .iter()
+            .filter(|f| !after.roots().any(|g| same(f, g)))
+            .map(|f| f.id)
+            .collect();
         let remaining_ids: Vec<usize> = after
             .findings
             .iter()
@@ -141,23 +154,27 @@ impl Confirmation {
             differing_bytes: Some(s.differing_bytes),
             root_bytes_remaining: Some(remaining),
             remaining_root_causes: s.root_causes.clone(),
+            also_gone,
         }
     }
 
     /// The facts of the confirming build in one line (empty when there was none).
     pub fn evidence(&self) -> String {
-        match (&self.rebuilt, self.differing_bytes) {
-            (Some(b), Some(d)) => format!(
-                "confirming build: sha256 {}, {} B differ from the lhs{}",
-                b.sha256,
-                d,
-                self.root_bytes_remaining
-                    .filter(|n| *n > 0)
-                    .map(|n| format!(", {n} B of them these roots'"))
-                    .unwrap_or_default()
-            ),
-            _ => String::new(),
+        let (Some(b), Some(d)) = (&self.rebuilt, self.differing_bytes) else {
+            return String::new();
+        };
+        let mut line = format!(
+            "confirming build: sha256 {}, {d} B differ from the lhs",
+            b.sha256
+        );
+        if let Some(n) = self.root_bytes_remaining.filter(|n| *n > 0) {
+            line.push_str(&format!(", {n} B of them these roots'"));
         }
+        if !self.also_gone.is_empty() {
+            let ids: Vec<String> = self.also_gone.iter().map(|id| format!("[{id}]")).collect();
+            line.push_str(&format!("; gone with it too: {}", ids.join(" ")));
+        }
+        line
     }
 
     /// The roots as `[1] [3]`.
