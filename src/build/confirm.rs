@@ -291,7 +291,7 @@ mod tests {
         assert_eq!(removable("GOCACHE", &req), Ok("GOCACHE"));
         let why = removable("SOURCE_DATE_EPOCH", &req).unwrap_err();
         assert!(why.contains("--rhs-env"), "{why}");
-        assert!(removable("out-dir", &req).unwrap_err().contains("layout"));
+        assert!(removable("out-dir", &req).unwrap_err().contains("lays out"));
         assert!(removable("derived", &req).is_err());
         // A side variable overriding one of the harness's own is the user's.
         req.side_env
