@@ -146,7 +146,7 @@ pub struct VerifyArgs {
     #[arg(long, visible_alias = "vcs-one-side")]
     pub git_lhs: bool,
     /// When the builds differ, prove each root cause that one of twinbuild's own variations (workdir, HOME, TMPDIR,
-    /// GOCACHE, GOMODCACHE, ...) explains by rebuilding the rhs with that variation taken from the lhs, one build per
+    /// GOCACHE, GOMODCACHE, ..., the --git-lhs checkout) explains by rebuilding the rhs with that variation taken from the lhs, one build per
     /// variation, and report whether its bytes go away. The exit code still comes from the first two builds.
     #[arg(long)]
     pub confirm: bool,
@@ -223,7 +223,7 @@ fn verify(args: VerifyArgs) -> Result<i32> {
 }
 
 /// `verify --confirm`: for each of the harness's variations that a root of
-/// `report` names, the rhs is built again with that variation taken from the
+/// `report` names (with `--git-lhs`, a `buildinfo` root names `vcs`), the rhs is built again with that variation taken from the
 /// lhs, and the roots are judged by the lhs against that build (attributed
 /// with the pair's hints, so a path of the removed variation still there is
 /// still named after it). One build at a time, in `report`'s root order.
@@ -245,7 +245,9 @@ pub fn confirm(
         Vec<&attribute::Finding>,
     )> = Vec::new();
     for f in report.roots() {
-        let Some(v) = f.variation.as_deref() else {
+        // With --git-lhs, a buildinfo root is the VCS stamp one side has.
+        let vcs = request.git_lhs && f.cause == Cause::Buildinfo;
+        let Some(v) = f.variation.as_deref().or(vcs.then_some("vcs")) else {
             continue;
         };
         let removable = build::removable(v, request);

@@ -264,3 +264,25 @@ fn confirm_leaves_a_user_variation_in_place() {
     );
     assert_cleaned(&tmp);
 }
+
+/// `--git-lhs`: the lhs is a git checkout, the rhs a plain copy, so the VCS
+/// stamp is the root; the rhs rebuilt from the same git snapshot (fixed
+/// author and date: the same commit) is the lhs byte for byte.
+#[test]
+fn confirm_proves_the_vcs_root_of_git_lhs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vcs-stamp");
+    let (code, r, tmp) = verify_confirm(&dir, &["--git-lhs"]);
+    assert_eq!(code, 1);
+    let root = roots(&r)
+        .into_iter()
+        .find(|f| f["cause"] == "buildinfo")
+        .expect("a buildinfo root")["id"]
+        .clone();
+    let c = r["confirmations"].as_array().unwrap();
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert_eq!(c[0]["variation"], "vcs");
+    assert_eq!(c[0]["roots"], serde_json::json!([root]));
+    assert_eq!(c[0]["outcome"], "confirmed", "{:#}", c[0]);
+    assert_eq!(c[0]["rebuilt"]["sha256"], r["lhs"]["sha256"]);
+    assert_cleaned(&tmp);
+}

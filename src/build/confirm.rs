@@ -11,7 +11,8 @@
 //! own paths, except that the one variation is the lhs's *path*: for
 //! `workdir` the rhs tree is copied to the lhs workdir's path, for `GOCACHE`
 //! the rhs builds with a fresh, empty cache at the lhs cache's path, and so
-//! on. Two builds cannot use one path at once, so it runs after the pair:
+//! on; for `vcs` (`--git-lhs`) the rhs copy is made the same git snapshot as
+//! the lhs's. Two builds cannot use one path at once, so it runs after the pair:
 //!
 //! 1. the rhs's dirs (`<root>/rhs-build/work`) and the lhs's dir of that
 //!    variation are renamed into `<root>/confirm/aside/` (the same file
@@ -37,11 +38,13 @@ use std::time::Duration;
 use super::env::{self, CommonEnv};
 use super::proxy;
 use super::run;
+use super::toolchain;
 use super::workdir::{self, CopyOptions};
 use super::workspace::{io_error, SideDirs};
 use super::{cleanup, BuildError, BuildRequest, Progress, Side};
 
-/// The harness's own variations a confirming build can remove, as hints name them.
+/// The harness's own variations a confirming build can remove, as hints name
+/// them; besides them `vcs`, the git checkout `--git-lhs` gives the lhs only.
 pub const REMOVABLE: &[&str] = &[
     "workdir",
     "HOME",
@@ -72,6 +75,13 @@ pub fn removable(variation: &str, request: &BuildRequest) -> Result<&'static str
     } else {
         variation
     };
+    if name == "vcs" {
+        return if request.git_lhs {
+            Ok("vcs")
+        } else {
+            Err("the VCS stamp differs though both workdirs got the same copy of the tree: not a variation of the harness's".into())
+        };
+    }
     if name == "GOCACHE" && request.cache_dir.is_some() {
         return Err("with --cache-dir the lhs's cache is warm: a build at its path would reuse the lhs's objects and prove nothing".into());
     }
@@ -140,20 +150,24 @@ impl Replay {
         progress: &dyn Progress,
     ) -> Result<Rebuilt, ConfirmError> {
         let mut dirs = self.rhs.clone();
-        let lhs_path = {
+        // The lhs's path of the variation, now the rhs's too (none for `vcs`).
+        let lhs_path: Option<PathBuf> = {
             let (l, r) = (&self.lhs, &mut dirs);
-            let (from, to) = match variation {
-                "workdir" => (&l.workdir, &mut r.workdir),
-                "HOME" => (&l.home, &mut r.home),
-                "TMPDIR" => (&l.tmp, &mut r.tmp),
-                "GOTMPDIR" => (&l.gotmp, &mut r.gotmp),
-                "GOCACHE" => (&l.gocache, &mut r.gocache),
-                "GOMODCACHE" => (&l.gomodcache, &mut r.gomodcache),
-                "GOPATH" => (&l.gopath, &mut r.gopath),
+            let swap = match variation {
+                "workdir" => Some((&l.workdir, &mut r.workdir)),
+                "HOME" => Some((&l.home, &mut r.home)),
+                "TMPDIR" => Some((&l.tmp, &mut r.tmp)),
+                "GOTMPDIR" => Some((&l.gotmp, &mut r.gotmp)),
+                "GOCACHE" => Some((&l.gocache, &mut r.gocache)),
+                "GOMODCACHE" => Some((&l.gomodcache, &mut r.gomodcache)),
+                "GOPATH" => Some((&l.gopath, &mut r.gopath)),
+                "vcs" => None,
                 other => return Err(ConfirmError::NotRun(format!("{other} cannot be removed"))),
             };
-            *to = from.clone();
-            from.clone()
+            swap.map(|(from, to)| {
+                *to = from.clone();
+                from.clone()
+            })
         };
         let confirm = self.root.join("confirm");
         let aside = confirm.join("aside");
@@ -168,7 +182,10 @@ impl Replay {
         // those whose original is aside or never existed.
         let mut fresh: Vec<PathBuf> = Vec::new();
         let mut result = (|| {
-            for (from, name) in [(&self.rhs.base, "rhs"), (&lhs_path, "lhs")] {
+            let paths = [(&self.rhs.base, "rhs")]
+                .into_iter()
+                .chain(lhs_path.as_ref().map(|p| (p, "lhs")));
+            for (from, name) in paths {
                 if std::fs::symlink_metadata(from).is_ok() {
                     let to = aside.join(name);
                     std::fs::rename(from, &to).map_err(|e| {
@@ -217,6 +234,13 @@ impl Replay {
         workdir::copy_tree(&self.source, &dirs.workdir, self.copy)?;
         let env: BTreeMap<String, String> =
             env::side_env(&self.common, dirs, &self.rhs_extra).map_err(BuildError::Usage)?;
+        if variation == "vcs" {
+            // The same snapshot as the lhs's: fixed author, date and message,
+            // so the same tree gives the same commit.
+            let git = toolchain::find_executable(std::ffi::OsStr::new(&env["PATH"]), "git")
+                .ok_or_else(|| BuildError::Usage(format!("no git in {}", env["PATH"])))?;
+            workdir::git_snapshot(&git, &dirs.workdir, &env, self.timeout)?;
+        }
         let artifact = match &self.workdir_artifact {
             Some(rel) => dirs.workdir.join(rel),
             None => self.artifact.clone(),
@@ -293,6 +317,9 @@ mod tests {
         assert!(why.contains("--rhs-env"), "{why}");
         assert!(removable("out-dir", &req).unwrap_err().contains("lays out"));
         assert!(removable("derived", &req).is_err());
+        assert!(removable("vcs", &req).is_err());
+        req.git_lhs = true;
+        assert_eq!(removable("vcs", &req), Ok("vcs"));
         // A side variable overriding one of the harness's own is the user's.
         req.side_env
             .insert(Side::Lhs, vec![("HOME".into(), "/h".into())]);

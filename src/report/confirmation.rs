@@ -119,17 +119,22 @@ impl Confirmation {
             .map(|g| g.bytes)
             .sum();
         let s = &after.summary;
+        let with = if variation == "vcs" {
+            "from the lhs's git snapshot".to_string()
+        } else {
+            format!("with the lhs's {variation}")
+        };
         let (outcome, detail) = if after.verdict == Verdict::Reproducible {
             (
                 ConfirmOutcome::Confirmed,
-                format!("built with the lhs's {variation}, the rhs is byte-identical to the lhs"),
+                format!("built {with}, the rhs is byte-identical to the lhs"),
             )
         } else if remaining == 0 {
             let causes: Vec<&str> = s.root_causes.iter().map(|c| c.code()).collect();
             (
                 ConfirmOutcome::Confirmed,
                 format!(
-                    "built with the lhs's {variation}, the rhs no longer has these roots' bytes; {} B of other root causes still differ ({})",
+                    "built {with}, the rhs no longer has these roots' bytes; {} B of other root causes still differ ({})",
                     s.differing_bytes,
                     causes.join(", ")
                 ),
@@ -138,7 +143,7 @@ impl Confirmation {
             (
                 ConfirmOutcome::Refuted,
                 format!(
-                    "built with the lhs's {variation}, {remaining} B of these roots still differ: the {variation} is not (alone) their cause"
+                    "built {with}, {remaining} B of these roots still differ: the {variation} is not (alone) their cause"
                 ),
             )
         };
