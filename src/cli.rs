@@ -145,6 +145,11 @@ pub struct VerifyArgs {
     /// Make the lhs workdir a git checkout of the tree and leave the rhs a plain copy (shows VCS stamping).
     #[arg(long, visible_alias = "vcs-one-side")]
     pub git_lhs: bool,
+    /// When the builds differ, prove each root cause that one of twinbuild's own variations (workdir, HOME, TMPDIR,
+    /// GOCACHE, GOMODCACHE, ..., the --git-lhs checkout) explains by rebuilding the rhs with that variation taken from the lhs, one build per
+    /// variation, and report whether its bytes go away. The exit code still comes from the first two builds.
+    #[arg(long)]
+    pub confirm: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -208,13 +213,120 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         allowances: args.output.allow.clone(),
         notes: pair.notes.clone(),
     };
-    compare_and_report(
-        &pair.lhs.artifact,
-        &pair.rhs.artifact,
-        &pair.hints,
-        context,
-        &args.output,
-    )
+    let mut report = analyse(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context)?;
+    if args.confirm {
+        let confirmations = confirm(&builder, &pair, &request, &report, &progress)?;
+        progress.clear();
+        report.add_confirmations(confirmations);
+    }
+    publish(&report, &args.output)
+}
+
+/// `verify --confirm`: for each of the harness's variations that a root of
+/// `report` names (with `--git-lhs`, a `buildinfo` root names `vcs`), the rhs is built again with that variation taken from the
+/// lhs, and the roots are judged by the lhs against that build (attributed
+/// with the pair's hints, so a path of the removed variation still there is
+/// still named after it). One build at a time, in `report`'s root order.
+/// A build that fails is `not-run` with its reason; Ctrl-C ends the run.
+pub fn confirm(
+    builder: &dyn Builder,
+    pair: &build::BuildPair,
+    request: &BuildRequest,
+    report: &Report,
+    progress: &dyn build::Progress,
+) -> Result<Vec<report::Confirmation>> {
+    if report.verdict == report::Verdict::Reproducible {
+        return Ok(Vec::new());
+    }
+    // The variations to try, in root order, each with the roots naming it.
+    let mut tries: Vec<(
+        String,
+        Result<&'static str, String>,
+        Vec<&attribute::Finding>,
+    )> = Vec::new();
+    for f in report.roots() {
+        // With --git-lhs, a buildinfo root is the VCS stamp one side has.
+        let vcs = request.git_lhs && f.cause == Cause::Buildinfo;
+        let Some(v) = f.variation.as_deref().or(vcs.then_some("vcs")) else {
+            continue;
+        };
+        let removable = build::removable(v, request);
+        let key = match &removable {
+            Ok(r) => r.to_string(),
+            Err(_) => v.to_string(),
+        };
+        match tries.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, roots)) => roots.push(f),
+            None => tries.push((key, removable, vec![f])),
+        }
+    }
+    if tries.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The lhs, read once: a confirming build may move its workdir (and a
+    // --build-cmd binary in it) aside while it runs.
+    let lhs_input = read_input(&pair.lhs.artifact, true)?;
+    let lhs = parse(&pair.lhs.artifact, &lhs_input)?;
+    let mut out = Vec::with_capacity(tries.len());
+    for (key, removable, roots) in tries {
+        let variation = match removable {
+            Err(reason) => {
+                out.push(report::Confirmation::not_run(&key, &roots, reason));
+                continue;
+            }
+            Ok(v) => v,
+        };
+        let rebuilt = match builder.rebuild_without(pair, variation, progress) {
+            Ok(r) => r,
+            Err(build::ConfirmError::Build(build::BuildError::Interrupted)) => {
+                bail!("interrupted")
+            }
+            Err(build::ConfirmError::NotRun(reason)) => {
+                out.push(report::Confirmation::not_run(variation, &roots, reason));
+                continue;
+            }
+            Err(build::ConfirmError::Build(e)) => {
+                let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                out.push(report::Confirmation::not_run(
+                    variation,
+                    &roots,
+                    format!("the confirming build gave no binary: {first}"),
+                ));
+                continue;
+            }
+        };
+        let rhs_input = read_input(&rebuilt.artifact, true)?;
+        let rhs = parse(&rebuilt.artifact, &rhs_input)?;
+        if lhs.format != rhs.format {
+            out.push(report::Confirmation::not_run(
+                variation,
+                &roots,
+                format!(
+                    "the confirming build is a {} file, the lhs a {} file",
+                    rhs.format.name(),
+                    lhs.format.name()
+                ),
+            ));
+            continue;
+        }
+        let d = diff::diff(&lhs, &rhs);
+        let attribution = attribute::attribute(&lhs, &rhs, &d, &pair.hints);
+        let after = Report::new(
+            Artifact::with_sha256("lhs", &lhs, lhs_input.sha256.clone()),
+            Artifact::with_sha256("confirming build", &rhs, rhs_input.sha256.clone()),
+            &d,
+            attribution,
+            report::Context::default(),
+        );
+        let others: Vec<&attribute::Finding> = report
+            .roots()
+            .filter(|f| !roots.iter().any(|g| g.id == f.id))
+            .collect();
+        out.push(report::Confirmation::judge(
+            variation, &roots, &others, &after,
+        ));
+    }
+    Ok(out)
 }
 
 fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
@@ -269,13 +381,8 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
         allowances: args.output.allow.clone(),
         ..Default::default()
     };
-    compare_and_report(
-        &args.lhs,
-        &args.rhs,
-        &VariationHints::default(),
-        context,
-        &args.output,
-    )
+    let report = analyse(&args.lhs, &args.rhs, &VariationHints::default(), context)?;
+    publish(&report, &args.output)
 }
 
 /// Read a file for analysis, with a clear error naming it. With `digest`,
@@ -333,13 +440,13 @@ fn parse<'a>(path: &Path, input: &'a Input) -> Result<Binary<'a>> {
     Binary::parse(&input.data).with_context(|| format!("{}", path.display()))
 }
 
-fn compare_and_report(
+/// Reads, parses, diffs and attributes the two files into a report.
+fn analyse(
     lhs_path: &Path,
     rhs_path: &Path,
     hints: &VariationHints,
     context: report::Context,
-    out: &OutputArgs,
-) -> Result<i32> {
+) -> Result<Report> {
     // Both files at once: reading is mostly the kernel filling fresh pages.
     let (li, ri) = std::thread::scope(|scope| {
         let rhs = scope.spawn(|| read_input(rhs_path, true));
@@ -376,8 +483,14 @@ fn compare_and_report(
         attribution,
         context,
     );
+    Ok(report)
+}
+
+/// Writes the report where asked (the attestation, `--write` files, the
+/// output) and returns its exit code.
+fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
     if let Some(path) = &out.attest {
-        let statement = report::attest::statement(&report);
+        let statement = report::attest::statement(report);
         std::fs::write(path, statement)
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }

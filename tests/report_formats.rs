@@ -23,7 +23,8 @@ use twinbuild::binary::Binary;
 use twinbuild::build::{BuildRecord, Side, ToolchainInfo, VariationHints};
 use twinbuild::diff::{diff, Compared, Status};
 use twinbuild::report::{
-    attest, html, markdown, Artifact, Context, OutputFormat, Report, SectionRow, Verdict,
+    attest, html, markdown, Artifact, Confirmation, Context, OutputFormat, Report, SectionRow,
+    Verdict,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -287,7 +288,27 @@ fn all_reports() -> Vec<(&'static str, Report)> {
             with_builds(reproducible(), "-ldflags=-buildid=", "x"),
         ),
         ("hostile", hostile()),
+        ("verify-confirm", confirmed()),
     ]
+}
+
+/// `verify --confirm` on the differing pair: the workdir root confirmed
+/// (the "rebuild" is the lhs itself), refuted (the rhs again) and not run.
+fn confirmed() -> Report {
+    let mut r = with_builds(differs(), "-ldflags=-buildid=", "x");
+    let roots: Vec<_> = r.roots().cloned().collect();
+    let (first, others) = (vec![&roots[0]], roots[1..].iter().collect::<Vec<_>>());
+    let confirmations = vec![
+        Confirmation::judge("workdir", &first, &others, &report("plain-a", "plain-a")),
+        Confirmation::judge("HOME", &first, &others, &differs()),
+        Confirmation::not_run(
+            "SOURCE_DATE_EPOCH",
+            &first,
+            "a variation you asked for".into(),
+        ),
+    ];
+    r.add_confirmations(confirmations);
+    r
 }
 
 // ---------------------------------------------------------------- JSON
@@ -386,6 +407,7 @@ fn json_md_documents_every_field() {
         "## Excerpt",
         "## BuildRecord",
         "## ToolchainInfo",
+        "## Confirmation",
     ] {
         assert!(
             md.contains(heading),

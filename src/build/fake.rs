@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{
-    BuildError, BuildPair, BuildRecord, BuildRequest, Builder, Hint, Progress, Side, ToolchainInfo,
-    VariationHints, Workspace,
+    BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError, Hint, Progress,
+    Rebuilt, Side, ToolchainInfo, VariationHints, Workspace,
 };
 
 /// Returns a [`BuildPair`] of two existing files as if they had been built.
@@ -19,6 +19,8 @@ pub struct FakeBuilder {
     pub hints: Vec<Hint>,
     /// Reported as both sides' toolchain (`go1.26.8` by default).
     pub go_version: String,
+    /// What `rebuild_without(variation)` hands back, by variation.
+    pub rebuilt: BTreeMap<String, PathBuf>,
 }
 
 impl FakeBuilder {
@@ -28,7 +30,14 @@ impl FakeBuilder {
             rhs: rhs.into(),
             hints: Vec::new(),
             go_version: "go1.26.8".into(),
+            rebuilt: BTreeMap::new(),
         }
+    }
+
+    /// The file `rebuild_without(variation)` hands back as the confirming build.
+    pub fn with_rebuilt(mut self, variation: &str, path: impl Into<PathBuf>) -> FakeBuilder {
+        self.rebuilt.insert(variation.into(), path.into());
+        self
     }
 
     /// Adds a variation hint (e.g. the two build dirs the files were built in).
@@ -88,6 +97,27 @@ impl Builder for FakeBuilder {
             },
             notes: Vec::new(),
             workspace: Workspace::none(),
+            replay: None,
+        })
+    }
+
+    fn rebuild_without(
+        &self,
+        _pair: &BuildPair,
+        variation: &'static str,
+        progress: &dyn Progress,
+    ) -> Result<Rebuilt, ConfirmError> {
+        let path = self.rebuilt.get(variation).ok_or_else(|| {
+            ConfirmError::NotRun(format!("the fake builder has no build without {variation}"))
+        })?;
+        progress.started(Side::Rhs, "fake build");
+        self.record(Side::Rhs, path)?;
+        progress.finished(Side::Rhs, Duration::ZERO);
+        Ok(Rebuilt {
+            variation: variation.to_string(),
+            artifact: path.clone(),
+            command: "fake build".into(),
+            duration: Duration::ZERO,
         })
     }
 }

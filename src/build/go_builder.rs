@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
+use super::confirm::Replay;
 use super::env::{self, CommonEnv};
 use super::proxy;
 use super::run::{self, Exit, Spawn};
@@ -24,8 +25,8 @@ use super::toolchain::{self, GoMod, UserGo};
 use super::workdir::{self, CopyOptions, GitState};
 use super::workspace::{io_error, SideDirs};
 use super::{
-    cleanup, BuildError, BuildPair, BuildRecord, BuildRequest, Builder, Hint, Profile, Progress,
-    Side, ToolchainInfo, VariationHints, Workspace,
+    cleanup, BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError, Hint,
+    Profile, Progress, Rebuilt, Side, ToolchainInfo, VariationHints, Workspace,
 };
 
 /// `go build` flags that run other tools or swap inputs: allowed, but the report warns.
@@ -109,6 +110,7 @@ impl Builder for GoBuilder {
                     hints: done.hints,
                     notes: done.notes,
                     workspace,
+                    replay: Some(done.replay),
                 })
             }
             Err(mut e) => {
@@ -123,6 +125,18 @@ impl Builder for GoBuilder {
             }
         }
     }
+
+    fn rebuild_without(
+        &self,
+        pair: &BuildPair,
+        variation: &'static str,
+        progress: &dyn Progress,
+    ) -> Result<Rebuilt, ConfirmError> {
+        let replay = pair.replay.as_ref().ok_or_else(|| {
+            ConfirmError::NotRun("this pair was not built by twinbuild's harness".into())
+        })?;
+        replay.rebuild_without(variation, progress)
+    }
 }
 
 /// What a successful run produced, before the workspace is attached.
@@ -132,6 +146,7 @@ struct Done {
     rhs: BuildRecord,
     hints: VariationHints,
     notes: Vec<String>,
+    replay: Replay,
 }
 
 /// The request, checked and normalised.
@@ -538,6 +553,21 @@ impl GoBuilder {
             );
         }
         let hints = variation_hints(&plans[0], &plans[1], &plan.package, module);
+        let replay = Replay {
+            root: root.clone(),
+            source: plan.source.clone(),
+            copy,
+            common: common.clone(),
+            seed_gopath: (!req.allow_network).then(|| user.gopath.clone()),
+            rhs_extra: req.side_env.get(&Side::Rhs).cloned().unwrap_or_default(),
+            lhs: plans[0].dirs.clone(),
+            rhs: plans[1].dirs.clone(),
+            program: plans[1].program.clone(),
+            args: plans[1].args.clone(),
+            artifact: plans[1].artifact.clone(),
+            workdir_artifact: req.build_cmd.as_ref().and(plan.artifact.clone()),
+            timeout: req.timeout,
+        };
         let mut records = plans
             .into_iter()
             .zip(finished)
@@ -570,6 +600,7 @@ impl GoBuilder {
             rhs,
             hints,
             notes,
+            replay,
         })
     }
 

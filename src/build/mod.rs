@@ -5,6 +5,8 @@
 //! [`BuildPair`], the two artifacts with a [`BuildRecord`] for each side
 //! (toolchain, command, environment, wall time) and the [`VariationHints`]
 //! that `attribute` uses to name which variation put a path into a binary.
+//! For `verify --confirm` it builds the rhs once more with one variation
+//! removed (see `confirm`).
 //!
 //! This is the only stage that spawns processes or touches the file system
 //! outside its inputs. It never writes into the user's source tree, and the
@@ -18,6 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub mod cleanup;
+mod confirm;
 mod env;
 mod fake;
 mod go_builder;
@@ -27,6 +30,7 @@ pub(crate) mod toolchain;
 pub(crate) mod workdir;
 mod workspace;
 
+pub use confirm::{removable, ConfirmError, Rebuilt, REMOVABLE};
 pub use env::{is_secret_name, redact, REDACTED};
 pub use fake::FakeBuilder;
 pub use go_builder::GoBuilder;
@@ -202,6 +206,8 @@ pub struct BuildPair {
     pub notes: Vec<String>,
     /// Keeps the temp dirs alive until the diff is done.
     pub workspace: Workspace,
+    /// What it takes to build the rhs again (`verify --confirm`); the real builder's.
+    pub(crate) replay: Option<confirm::Replay>,
 }
 
 /// Owner of the temp dirs of one run.
@@ -268,4 +274,14 @@ pub trait Builder {
         request: &BuildRequest,
         progress: &dyn Progress,
     ) -> Result<BuildPair, BuildError>;
+
+    /// Builds the rhs of `pair` again with `variation` (one of [`REMOVABLE`],
+    /// see [`removable`]) taken from the lhs, for `verify --confirm`. Runs after
+    /// the pair, one build at a time; its binary lies in the pair's workspace.
+    fn rebuild_without(
+        &self,
+        pair: &BuildPair,
+        variation: &'static str,
+        progress: &dyn Progress,
+    ) -> Result<Rebuilt, ConfirmError>;
 }

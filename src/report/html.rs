@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::human::size;
-use super::{Report, Verdict};
+use super::{ConfirmOutcome, Report, Verdict};
 use crate::attribute::{Cause, Excerpt, Finding};
 use crate::build::BuildRecord;
 use crate::diff::Status;
@@ -94,6 +94,7 @@ table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid va
 th{background:var(--soft)}td.num,th.num{text-align:right;white-space:nowrap}
 td.digest{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .muted{color:var(--muted)}.wrap{word-break:break-all}
+.good{color:var(--ok)}.bad{color:var(--bad)}
 .cause{display:inline-block;padding:0 6px;border-radius:10px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#fff;white-space:nowrap}
 .bar{height:10px;border-radius:3px;min-width:2px}
 .finding{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:12px 0}
@@ -133,6 +134,7 @@ pub fn render(r: &Report) -> String {
     overview(&mut o, r);
     if r.verdict == Verdict::Differs {
         root_causes(&mut o, r);
+        confirmations(&mut o, r);
         by_cause(&mut o, r);
     }
     sections(&mut o, r);
@@ -331,6 +333,39 @@ fn root_causes(o: &mut String, r: &Report) {
         o.push_str("</li>\n");
     }
     o.push_str("</ol>\n");
+}
+
+/// `verify --confirm`: one row per variation removed.
+fn confirmations(o: &mut String, r: &Report) {
+    if r.confirmations.is_empty() {
+        return;
+    }
+    o.push_str("<h2 id=\"confirmations\">Causal checks</h2>\n<p>The rhs rebuilt with one variation taken from the lhs (<code>--confirm</code>).</p>\n<table>\n<tr><th>variation</th><th>roots</th><th>outcome</th><th>what it showed</th></tr>\n");
+    for c in &r.confirmations {
+        let roots: Vec<String> = c
+            .roots
+            .iter()
+            .map(|id| format!("<a href=\"#f{id}\">[{id}]</a>"))
+            .collect();
+        let outcome = match c.outcome {
+            ConfirmOutcome::Refuted => "<strong class=\"bad\">refuted</strong>",
+            ConfirmOutcome::Confirmed => "<strong class=\"good\">confirmed</strong>",
+            ConfirmOutcome::NotRun => "not-run",
+        };
+        let _ = write!(
+            o,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{outcome}</td><td>{}",
+            escape(&c.variation),
+            roots.join(" "),
+            escape(&c.detail)
+        );
+        let evidence = c.evidence();
+        if !evidence.is_empty() {
+            let _ = write!(o, "<br><span class=\"muted\">{}</span>", escape(&evidence));
+        }
+        o.push_str("</td></tr>\n");
+    }
+    o.push_str("</table>\n");
 }
 
 fn by_cause(o: &mut String, r: &Report) {

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, Verdict};
+use super::{ConfirmOutcome, Report, Verdict};
 use crate::attribute::Finding;
 use crate::diff::Status;
 
@@ -117,6 +117,20 @@ pub fn render(r: &Report, color: bool) -> String {
             if r.exit_code == 0 {
                 let _ = writeln!(o, "{}", st.bold("gate passes: every root cause is allowed"));
             }
+            for c in r
+                .confirmations
+                .iter()
+                .filter(|c| c.outcome == ConfirmOutcome::Refuted)
+            {
+                let _ = writeln!(
+                    o,
+                    "{} --confirm refuted {} for {}: {}",
+                    st.red("REFUTED:"),
+                    escape(&c.variation),
+                    c.root_list(),
+                    escape(&c.detail)
+                );
+            }
             if s.unproven_bytes > 0 {
                 let _ = writeln!(
                     o,
@@ -202,6 +216,26 @@ pub fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(o, "{line}");
             if let Some(fix) = &f.fix {
                 let _ = writeln!(o, "      fix: {}", escape(fix));
+            }
+        }
+        if !r.confirmations.is_empty() {
+            let _ = writeln!(
+                o,
+                "\n{}",
+                st.bold("Causal checks (--confirm: the rhs rebuilt with one variation taken from the lhs)")
+            );
+            for c in &r.confirmations {
+                let outcome = match c.outcome {
+                    ConfirmOutcome::Confirmed => st.green(c.outcome.code()),
+                    ConfirmOutcome::Refuted => st.red(c.outcome.code()),
+                    ConfirmOutcome::NotRun => st.dim(c.outcome.code()),
+                };
+                let _ = writeln!(o, "  {} {}: {outcome}", escape(&c.variation), c.root_list());
+                let _ = writeln!(o, "      {}", escape(&c.detail));
+                let evidence = c.evidence();
+                if !evidence.is_empty() {
+                    let _ = writeln!(o, "      {evidence}");
+                }
             }
         }
         let _ = writeln!(o, "\n{}", st.bold("Bytes by cause"));

@@ -17,7 +17,7 @@ use std::fmt::Write;
 
 use super::html::{file_name, visible};
 use super::human::size;
-use super::{Report, SectionRow, Verdict};
+use super::{ConfirmOutcome, Report, SectionRow, Verdict};
 use crate::attribute::{Excerpt, Finding};
 use crate::diff::Status;
 
@@ -132,6 +132,7 @@ pub fn render(r: &Report) -> String {
     header(&mut out.o, r);
     if r.verdict == Verdict::Differs {
         root_causes(&mut out, r);
+        confirmations(&mut out, r);
         by_cause(&mut out, r);
         sections(&mut out, r);
         findings(&mut out, r);
@@ -295,6 +296,40 @@ fn root_causes(out: &mut Out, r: &Report) {
         ));
     }
     out.o.push('\n');
+}
+
+/// `verify --confirm`: one line per variation removed.
+fn confirmations(out: &mut Out, r: &Report) {
+    if r.confirmations.is_empty() {
+        return;
+    }
+    let mut block = String::from(
+        "### Causal checks\n\nThe rhs rebuilt with one variation taken from the lhs (`--confirm`):\n\n",
+    );
+    for c in &r.confirmations {
+        let outcome = match c.outcome {
+            ConfirmOutcome::Refuted => "**❌ refuted**".to_string(),
+            ConfirmOutcome::Confirmed => "✅ confirmed".to_string(),
+            ConfirmOutcome::NotRun => "not-run".to_string(),
+        };
+        let _ = write!(
+            block,
+            "- {} {}: {} — {}",
+            cd(&c.variation, false),
+            c.root_list(),
+            outcome,
+            esc(&c.detail)
+        );
+        let evidence = c.evidence();
+        if !evidence.is_empty() {
+            let _ = write!(block, "  \n  {}", esc(&evidence));
+        }
+        block.push('\n');
+    }
+    block.push('\n');
+    if !out.fits(&block) {
+        out.trimmed.push("the causal checks".into());
+    }
 }
 
 fn by_cause(out: &mut Out, r: &Report) {

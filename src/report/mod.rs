@@ -7,6 +7,7 @@
 //! pure function of its inputs: the same inputs render to the same bytes.
 
 pub mod attest;
+pub mod confirmation;
 pub mod html;
 pub mod human;
 pub mod inspect;
@@ -22,6 +23,8 @@ use crate::attribute::{Attribution, Cause, Finding};
 use crate::binary::{Binary, Format};
 use crate::build::{BuildRecord, ToolchainInfo};
 use crate::diff::{Compared, Diff, Status};
+
+pub use confirmation::{ConfirmOutcome, Confirmation, RebuiltArtifact};
 
 /// Bumped when a field changes meaning or goes away (adding fields does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -123,6 +126,11 @@ pub struct Report {
     pub summary: Summary,
     /// Causes accepted with `--allow`.
     pub allowances: Vec<Cause>,
+    /// `verify --confirm`: each of the harness's variations a root names,
+    /// removed in a rebuild of the rhs, and what that showed. Never changes
+    /// the verdict or the exit code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub confirmations: Vec<Confirmation>,
     pub notes: Vec<String>,
 }
 
@@ -222,6 +230,7 @@ impl Report {
             sections,
             findings: attribution.findings,
             allowances: context.allowances,
+            confirmations: Vec::new(),
             notes,
         }
     }
@@ -239,6 +248,21 @@ impl Report {
     /// Root findings, in order.
     pub fn roots(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.root.is_none())
+    }
+
+    /// Adds what `verify --confirm` found; a refuted one is also a note.
+    pub fn add_confirmations(&mut self, confirmations: Vec<Confirmation>) {
+        for c in &confirmations {
+            if c.outcome == ConfirmOutcome::Refuted {
+                self.notes.push(format!(
+                    "--confirm REFUTED {} for {}: {}",
+                    c.variation,
+                    c.root_list(),
+                    c.detail
+                ));
+            }
+        }
+        self.confirmations = confirmations;
     }
 
     /// Findings holding bytes no proof covers, in order: every renderer

@@ -49,7 +49,8 @@ impl Progress for Spinner {
 
     fn finished(&self, side: Side, duration: Duration) {
         let bars = self.bars.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, bar)) = bars.iter().find(|(s, _)| *s == side) {
+        // The latest bar of that side: `--confirm` builds the rhs again.
+        if let Some((_, bar)) = bars.iter().rev().find(|(s, _)| *s == side) {
             bar.finish_with_message(format!("done in {:.1}s", duration.as_secs_f64()));
         }
     }
