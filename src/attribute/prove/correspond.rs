@@ -172,12 +172,10 @@ impl Funcs {
 }
 
 /// Names that occur exactly once, to their position.
-fn unique_names<'n>(names: impl Iterator<Item = &'n str>) -> HashMap<String, usize> {
-    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+fn unique_names<'n>(names: impl Iterator<Item = &'n str>) -> HashMap<&'n str, usize> {
+    let mut seen: HashMap<&'n str, Option<usize>> = HashMap::new();
     for (k, n) in names.enumerate() {
-        seen.entry(n.to_string())
-            .and_modify(|v| *v = None)
-            .or_insert(Some(k));
+        seen.entry(n).and_modify(|v| *v = None).or_insert(Some(k));
     }
     seen.into_iter()
         .filter_map(|(n, v)| Some((n, v?)))
@@ -220,8 +218,8 @@ pub struct AddrMap<'b, 'd> {
     rhs: &'b Binary<'d>,
     /// Sorted by lhs address.
     pairs: Vec<LoadedPair>,
-    rhs_symbols: HashMap<String, usize>,
-    lhs_symbols_unique: HashMap<String, usize>,
+    rhs_symbols: HashMap<&'b str, usize>,
+    lhs_symbols_unique: HashMap<&'b str, usize>,
     pub lhs_funcs: Funcs,
     pub rhs_funcs: Funcs,
 }
@@ -273,14 +271,25 @@ impl<'b, 'd> AddrMap<'b, 'd> {
             });
         }
         pairs.sort_by_key(|p| p.lhs_addr);
+        // Each side's names on a core of its own.
+        let names = |bin: &'b Binary<'d>, tab| {
+            let symbols = unique_names(bin.symbols.iter().map(|s| s.name.as_str()));
+            (symbols, Funcs::read(bin, tab))
+        };
+        let ((lhs_symbols_unique, lhs_funcs), (rhs_symbols, rhs_funcs)) =
+            std::thread::scope(|scope| {
+                let r = scope.spawn(|| names(rhs, rhs_pclntab));
+                let l = names(lhs, lhs_pclntab);
+                (l, r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            });
         AddrMap {
             lhs,
             rhs,
             pairs,
-            rhs_symbols: unique_names(rhs.symbols.iter().map(|s| s.name.as_str())),
-            lhs_symbols_unique: unique_names(lhs.symbols.iter().map(|s| s.name.as_str())),
-            lhs_funcs: Funcs::read(lhs, lhs_pclntab),
-            rhs_funcs: Funcs::read(rhs, rhs_pclntab),
+            rhs_symbols,
+            lhs_symbols_unique,
+            lhs_funcs,
+            rhs_funcs,
         }
     }
 
@@ -307,8 +316,8 @@ impl<'b, 'd> AddrMap<'b, 'd> {
     /// The rhs address at the same offset in the same-named symbol or function.
     pub fn by_name(&self, address: u64) -> Option<u64> {
         if let Some(s) = self.lhs.symbol_at(address) {
-            if self.lhs_symbols_unique.contains_key(&s.name) {
-                if let Some(&k) = self.rhs_symbols.get(&s.name) {
+            if self.lhs_symbols_unique.contains_key(s.name.as_str()) {
+                if let Some(&k) = self.rhs_symbols.get(s.name.as_str()) {
                     let r: &Symbol = &self.rhs.symbols[k];
                     let offset = address - s.address;
                     if offset <= r.size || r.size == 0 {
@@ -325,15 +334,17 @@ impl<'b, 'd> AddrMap<'b, 'd> {
 
     /// The rhs symbol standing for lhs symbol `s` (same name, unique on both sides).
     pub fn rhs_symbol(&self, s: &Symbol) -> Option<&'b Symbol> {
-        self.lhs_symbols_unique.get(&s.name)?;
-        self.rhs_symbols.get(&s.name).map(|&k| &self.rhs.symbols[k])
+        self.lhs_symbols_unique.get(s.name.as_str())?;
+        self.rhs_symbols
+            .get(s.name.as_str())
+            .map(|&k| &self.rhs.symbols[k])
     }
 
     /// The lhs symbol standing for rhs symbol `s`.
     pub fn lhs_symbol(&self, s: &Symbol) -> Option<&'b Symbol> {
-        self.rhs_symbols.get(&s.name)?;
+        self.rhs_symbols.get(s.name.as_str())?;
         self.lhs_symbols_unique
-            .get(&s.name)
+            .get(s.name.as_str())
             .map(|&k| &self.lhs.symbols[k])
     }
 

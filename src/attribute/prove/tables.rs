@@ -89,22 +89,37 @@ impl Differing {
 
     /// Does `place` hold a differing byte (or border an insertion)?
     pub fn touches(&self, place: &Place) -> bool {
+        !self.within(place).is_empty()
+    }
+
+    /// The differing ranges `place` holds or borders, in order.
+    pub fn within(&self, place: &Place) -> &[(usize, Range<u64>)] {
         let (section, r) = place;
         // Those of this section starting at or before the place's end;
         // hunks are disjoint, so their ends are in order too.
         let upto = self
             .ranges
             .partition_point(|h| (h.0, h.1.start) <= (*section, r.end));
-        self.ranges[..upto]
+        let from = self.ranges[..upto]
             .iter()
-            .rev()
-            .take_while(|h| h.0 == *section && h.1.end >= r.start)
-            .any(|h| {
-                if h.1.is_empty() {
-                    r.start <= h.1.start && h.1.start <= r.end
-                } else {
-                    h.1.start < r.end && r.start < h.1.end
-                }
-            })
+            .rposition(|h| h.0 != *section || h.1.end < r.start)
+            .map_or(0, |k| k + 1);
+        let near = &self.ranges[from..upto];
+        // The first and last may only border the place.
+        let first = near.iter().position(|h| overlaps(&h.1, r));
+        let last = near.iter().rposition(|h| overlaps(&h.1, r));
+        match (first, last) {
+            (Some(f), Some(l)) => &near[f..=l],
+            _ => &[],
+        }
+    }
+}
+
+/// Does differing range `h` touch `r` (an insertion: border it)?
+pub fn overlaps(h: &Range<u64>, r: &Range<u64>) -> bool {
+    if h.is_empty() {
+        r.start <= h.start && h.start <= r.end
+    } else {
+        h.start < r.end && r.start < h.end
     }
 }

@@ -445,6 +445,20 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         let end =
             |o: u64, u: &Unit<R<'a>>| o.saturating_add(u.header.length_including_self() as u64);
         let (end_l, end_r) = (end(ol, a), end(or, b));
+        // This unit's differing ranges, per side (`None`: not known, so all).
+        let local = |d: &super::Differing, i: Option<usize>, r: std::ops::Range<u64>| {
+            let within = d.within(&(i?, r));
+            Some(within.iter().map(|h| h.1.clone()).collect::<Vec<_>>())
+        };
+        let (hl, hr) = (
+            local(&self.need.lhs, self.l.info, ol..end_l),
+            local(&self.need.rhs, self.r.info, or..end_r),
+        );
+        let all = self.need.everything;
+        let touched = |h: &Option<Vec<std::ops::Range<u64>>>, r: std::ops::Range<u64>| {
+            h.as_ref()
+                .is_none_or(|v| v.iter().any(|x| super::overlaps(x, &r)))
+        };
         // A DIE's values are compared once the next DIE gives where it
         // ends, and only when its bytes (the unit header's, for the first)
         // hold a difference: the rest are the same bytes.
@@ -477,12 +491,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 )
             });
             if let Some((ea, eb, sl, sr)) = pending.take() {
-                let (il, ir) = (self.l.info, self.r.info);
-                let here = |i: Option<usize>, s: u64, e: u64| i.map(|i| (i, s..e.max(s)));
-                if self
-                    .need
-                    .touches(here(il, sl, next_l).as_ref(), here(ir, sr, next_r).as_ref())
-                {
+                if all || touched(&hl, sl..next_l.max(sl)) || touched(&hr, sr..next_r.max(sr)) {
                     for (x, y) in ea.attrs().iter().zip(eb.attrs()) {
                         if x.name() == constants::DW_AT_GNU_locviews {
                             match self.views(a, b, &ea, &eb, x.value(), y.value()) {

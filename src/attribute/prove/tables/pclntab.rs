@@ -27,7 +27,8 @@
 //!
 //! Only function pairs holding a differing byte on either side (in the
 //! functab entry, the record and its padding, a pc-value table, a funcdata
-//! blob) are compared; the function with the last pc-value table always is.
+//! blob) are compared; when the pctab differs, the function with the last
+//! pc-value table always is.
 //!
 //! Not decoded, so never covered: funcdata other than inline trees (stack
 //! maps, stack objects, open-coded defer info, arg info, wrapper info),
@@ -748,8 +749,8 @@ impl<'a> Compare<'_, 'a, '_> {
 /// Which of one side's functions hold a difference. A function pair none
 /// of whose bytes (functab entry, record and its padding, pc-value tables,
 /// funcdata blobs) differ on either side is the same bytes and needs no
-/// proof; the function with the last pc-value table is always compared,
-/// for the end of the pctab.
+/// proof; when the pctab differs, the function with the last pc-value
+/// table is always compared, for the end of the pctab.
 struct Reach<'s, 'a> {
     side: &'s Side<'a>,
     differing: super::Differing,
@@ -759,6 +760,10 @@ struct Reach<'s, 'a> {
     funcdata: Vec<u64>,
     /// `go:func.*`: its section and offset there, and where its blobs end.
     gofunc: Option<(usize, u64, Option<u64>)>,
+    /// Whether the pctab, and `go:func.*`, hold a difference at all: most
+    /// often neither does, and only entries and records need looking at.
+    pctab_differs: bool,
+    gofunc_differs: bool,
 }
 
 impl<'s, 'a> Reach<'s, 'a> {
@@ -775,12 +780,20 @@ impl<'s, 'a> Reach<'s, 'a> {
             let (i, off, _) = side.at_address(m.gofunc, 0)?;
             Some((i, off, m.findfunctab.checked_sub(m.gofunc)))
         });
+        let pctab = side.off[PCTAB]..side.table_end(side.off[PCTAB]);
+        let pctab_differs = differing.touches(&side.place(pctab));
+        let gofunc_differs = gofunc.is_none_or(|(i, base, end)| {
+            let end = base.saturating_add(end.unwrap_or(u64::MAX));
+            differing.touches(&(i, base..end))
+        });
         Reach {
             side,
             differing,
             tables,
             funcdata,
             gofunc,
+            pctab_differs,
+            gofunc_differs,
         }
     }
 
@@ -803,7 +816,7 @@ impl<'s, 'a> Reach<'s, 'a> {
         if hit(f.entry_at..f.entry_at + 8) || hit(f.rec..f.end.saturating_add(ptr)) {
             return true;
         }
-        for t in Reach::tables_of(f) {
+        for t in Reach::tables_of(f).filter(|_| self.pctab_differs) {
             let k = self.tables.partition_point(|&x| x <= t);
             // The last table: compared always, for the pctab's end.
             let Some(&next) = self.tables.get(k) else {
@@ -813,7 +826,11 @@ impl<'s, 'a> Reach<'s, 'a> {
                 return true;
             }
         }
-        for &x in f.funcdata.iter().filter(|&&x| x != NIL) {
+        for &x in f
+            .funcdata
+            .iter()
+            .filter(|&&x| x != NIL && self.gofunc_differs)
+        {
             let Some((i, base, last_end)) = self.gofunc else {
                 return true;
             };
