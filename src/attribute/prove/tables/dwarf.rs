@@ -339,6 +339,21 @@ impl<'a, 'd> Side<'a, 'd> {
     fn place(&self, id: SectionId, start: u64, len: u64) -> Option<Place> {
         Some((self.loaded.index(id)?, start..start.checked_add(len)?))
     }
+
+    /// Where a string of `len` bytes that `v` names sits in `.debug_str` or
+    /// `.debug_line_str`, its NUL included (`None` for an inline string).
+    fn string_place(&self, u: &Unit<R<'a>>, v: AttributeValue<R<'a>>, len: usize) -> Option<Place> {
+        let (id, off) = match v {
+            AttributeValue::DebugStrRef(o) => (SectionId::DebugStr, o.0 as u64),
+            AttributeValue::DebugLineStrRef(o) => (SectionId::DebugLineStr, o.0 as u64),
+            AttributeValue::DebugStrOffsetsIndex(i) => (
+                SectionId::DebugStr,
+                self.d.string_offset(u, i).ok()?.0 as u64,
+            ),
+            _ => return None,
+        };
+        self.place(id, off, len as u64 + 1)
+    }
 }
 
 struct Compare<'c, 'a, 'd, 'i> {
@@ -632,7 +647,12 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 let (Ok(p), Ok(q)) = (l.d.attr_string(a, x), r.d.attr_string(b, y)) else {
                     return Err(());
                 };
-                ok(same_text(self.inputs.roots, p.slice(), q.slice()))
+                if !same_text(self.inputs.roots, p.slice(), q.slice()) {
+                    return Err(());
+                }
+                // A string in a string section: its bytes are covered.
+                let (sp, sq) = (l.string_place(a, x, p.len()), r.string_place(b, y, q.len()));
+                Ok(sp.zip(sq).into_iter().collect())
             }
             (x, y) => ok(plain(&x) && plain(&y) && x == y),
         }

@@ -2,7 +2,7 @@
 
 use gimli::{AttributeValue, SectionId, Unit};
 
-use super::{same_text, Compare, Side, MAX_ROWS, R};
+use super::{same_text, Compare, Place, Side, MAX_ROWS, R};
 
 impl<'a> Compare<'_, 'a, '_, '_> {
     /// Two units' line programs: header, files, rows.
@@ -27,10 +27,14 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             return;
         }
         match self.line_program(a, b, p, q) {
-            Ok(()) => {
+            Ok(strings) => {
                 if let (Some(pl), Some(pr)) = (pl, pr) {
                     self.proof.lhs.push(pl);
                     self.proof.rhs.push(pr);
+                }
+                for (sl, sr) in strings {
+                    self.proof.lhs.push(sl);
+                    self.proof.rhs.push(sr);
                 }
             }
             Err(Some(what)) => self.differ(
@@ -43,7 +47,9 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         }
     }
 
-    /// `Err(Some((function, what)))` on a difference, `Err(None)` past a bound.
+    /// The places of the directory and file names in string sections, when
+    /// equal; `Err(Some((function, what)))` on a difference, `Err(None)`
+    /// past a bound.
     #[allow(clippy::type_complexity)] // the error names where and what
     fn line_program(
         &mut self,
@@ -51,7 +57,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         b: &Unit<R<'a>>,
         p: gimli::IncompleteLineProgram<R<'a>>,
         q: gimli::IncompleteLineProgram<R<'a>>,
-    ) -> Result<(), Option<(Option<String>, String)>> {
+    ) -> Result<Vec<(Place, Place)>, Option<(Option<String>, String)>> {
         let (hp, hq) = (p.header(), q.header());
         let diff = |what: &str| Err(Some((None, what.to_string())));
         if hp.version() != hq.version()
@@ -72,10 +78,20 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         if dp.len() != dq.len() {
             return diff("include directories");
         }
+        let mut strings = Vec::new();
+        let mut covered =
+            |x: AttributeValue<R<'a>>, y: AttributeValue<R<'a>>, s: &[u8], t: &[u8]| {
+                let places =
+                    self.l
+                        .string_place(a, x, s.len())
+                        .zip(self.r.string_place(b, y, t.len()));
+                strings.extend(places);
+            };
         for (x, y) in dp.iter().zip(dq) {
             let (s, t) = (text(&self.l, a, *x), text(&self.r, b, *y));
-            if !matches!((s, t), (Some(s), Some(t)) if same_text(self.inputs.roots, s, t)) {
-                return diff("include directories");
+            match (s, t) {
+                (Some(s), Some(t)) if same_text(self.inputs.roots, s, t) => covered(*x, *y, s, t),
+                _ => return diff("include directories"),
             }
         }
         let (fp, fq) = (hp.file_names(), hq.file_names());
@@ -96,6 +112,9 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 let name = s.map(|s| String::from_utf8_lossy(s).into_owned());
                 return Err(Some((name, "a file name".into())));
             }
+            if let (Some(s), Some(t)) = (s, t) {
+                covered(x.path_name(), y.path_name(), s, t);
+            }
         }
         let (mut rp, mut rq) = (p.rows(), q.rows());
         loop {
@@ -104,7 +123,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 return Err(None);
             }
             let (x, y) = match (rp.next_row(), rq.next_row()) {
-                (Ok(None), Ok(None)) => return Ok(()),
+                (Ok(None), Ok(None)) => return Ok(strings),
                 (Ok(Some((_, x))), Ok(Some((_, y)))) => (*x, *y),
                 _ => return diff("the number of rows"),
             };
