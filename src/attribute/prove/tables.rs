@@ -123,3 +123,51 @@ pub fn overlaps(h: &Range<u64>, r: &Range<u64>) -> bool {
         h.start < r.end && r.start < h.end
     }
 }
+
+/// Test support shared by the table provers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Inputs, TableProof};
+    use crate::attribute::prove::correspond::AddrMap;
+    use crate::attribute::prove::Roots;
+    use crate::binary::go::pclntab;
+    use crate::binary::Binary;
+    use crate::diff::Diff;
+
+    /// Run `prove` on `lhs` against `rhs` (bytes), with `subs` as the
+    /// roots' substitutions, and hand the finished proof to `check`.
+    pub fn with_proof(
+        lhs: &[u8],
+        rhs: &[u8],
+        subs: &[(&str, &str)],
+        prove: impl FnOnce(&Inputs<'_, '_, '_>) -> TableProof,
+        check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
+    ) {
+        let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
+        let d = crate::diff::diff(&a, &b);
+        let (ta, tb) = (
+            pclntab::read(&a, &mut Vec::new()),
+            pclntab::read(&b, &mut Vec::new()),
+        );
+        let map = AddrMap::new(&a, &b, &d, ta.as_ref(), tb.as_ref());
+        let mut roots = Roots {
+            substitutions: subs
+                .iter()
+                .map(|(x, y)| (x.to_string(), y.to_string()))
+                .collect(),
+            ..Roots::default()
+        };
+        roots.finish();
+        let mut proof = prove(&Inputs {
+            lhs: &a,
+            rhs: &b,
+            diff: &d,
+            map: &map,
+            roots: &roots,
+            lhs_pclntab: ta.as_ref(),
+            rhs_pclntab: tb.as_ref(),
+        });
+        proof.finish();
+        check(&a, &b, &d, &proof);
+    }
+}

@@ -203,7 +203,7 @@ impl<'a> Compare<'_, 'a, '_> {
             suffix += 1;
         }
         for k in (0..prefix).chain(nl - suffix..nl) {
-            let kr = if k < prefix { k } else { k - nl + nr };
+            let kr = if k < prefix { k } else { k + nr - nl };
             let (sl, sr) = (&l.tab.func_names[k], &r.tab.func_names[kr]);
             self.proof.lhs.push(with_nul(&sl.span));
             self.proof.rhs.push(with_nul(&sr.span));
@@ -346,7 +346,7 @@ impl<'a> Compare<'_, 'a, '_> {
             ),
         ];
         for k in (0..prefix).chain(nl - suffix..nl) {
-            let kr = if k < prefix { k } else { k - nl + nr };
+            let kr = if k < prefix { k } else { k + nr - nl };
             if let (Some(a), Some(b)) = (&fl[k], &fr[kr]) {
                 if self.all || reach[0].touches(a) || reach[1].touches(b) {
                     self.func(a, b);

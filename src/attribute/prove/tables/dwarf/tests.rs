@@ -1,7 +1,5 @@
 use super::*;
-use crate::attribute::prove::correspond::AddrMap;
-use crate::attribute::prove::Roots;
-use crate::binary::go::{fixtures, pclntab};
+use crate::binary::go::fixtures;
 use crate::diff::Diff;
 
 /// Prove the DWARF of `lhs` against `rhs` (bytes), with `subs` as the
@@ -23,35 +21,7 @@ fn with_proof_in(
     all: bool,
     check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
 ) {
-    let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
-    let d = crate::diff::diff(&a, &b);
-    let (ta, tb) = (
-        pclntab::read(&a, &mut Vec::new()),
-        pclntab::read(&b, &mut Vec::new()),
-    );
-    let map = AddrMap::new(&a, &b, &d, ta.as_ref(), tb.as_ref());
-    let mut roots = Roots {
-        substitutions: subs
-            .iter()
-            .map(|(x, y)| (x.to_string(), y.to_string()))
-            .collect(),
-        ..Roots::default()
-    };
-    roots.finish();
-    let mut proof = prove_in(
-        &Inputs {
-            lhs: &a,
-            rhs: &b,
-            diff: &d,
-            map: &map,
-            roots: &roots,
-            lhs_pclntab: ta.as_ref(),
-            rhs_pclntab: tb.as_ref(),
-        },
-        all,
-    );
-    proof.finish();
-    check(&a, &b, &d, &proof);
+    super::super::testing::with_proof(lhs, rhs, subs, |i| prove_in(i, all), check)
 }
 
 const PATHS: (&str, &str) = ("/tmp/tbfx/a/src", "/tmp/tbfx/bb/deeper/source");

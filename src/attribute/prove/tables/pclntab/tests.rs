@@ -1,5 +1,4 @@
 use super::*;
-use crate::attribute::prove::correspond::AddrMap;
 use crate::binary::go::fixtures;
 use crate::binary::go::pclntab;
 use crate::binary::Binary;
@@ -24,35 +23,7 @@ fn with_proof_in(
     all: bool,
     check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
 ) {
-    let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
-    let d = crate::diff::diff(&a, &b);
-    let (ta, tb) = (
-        pclntab::read(&a, &mut Vec::new()),
-        pclntab::read(&b, &mut Vec::new()),
-    );
-    let map = AddrMap::new(&a, &b, &d, ta.as_ref(), tb.as_ref());
-    let mut roots = Roots {
-        substitutions: subs
-            .iter()
-            .map(|(x, y)| (x.to_string(), y.to_string()))
-            .collect(),
-        ..Roots::default()
-    };
-    roots.finish();
-    let mut proof = prove_in(
-        &Inputs {
-            lhs: &a,
-            rhs: &b,
-            diff: &d,
-            map: &map,
-            roots: &roots,
-            lhs_pclntab: ta.as_ref(),
-            rhs_pclntab: tb.as_ref(),
-        },
-        all,
-    );
-    proof.finish();
-    check(&a, &b, &d, &proof);
+    super::super::testing::with_proof(lhs, rhs, subs, |i| prove_in(i, all), check)
 }
 
 /// The hunks of the pclntab section pair.
