@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use twinbuild::build::{
+use twinbuild::harness::{
     cleanup, BuildError, BuildPair, BuildRequest, Builder, FakeBuilder, GoBuilder, NoProgress,
     Profile, Side, REDACTED,
 };

@@ -20,8 +20,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use twinbuild::attribute::{attribute, Cause, Excerpt};
 use twinbuild::binary::Binary;
-use twinbuild::build::{BuildRecord, Side, ToolchainInfo, VariationHints};
 use twinbuild::diff::{diff, Compared, Status};
+use twinbuild::harness::{BuildRecord, Side, ToolchainInfo, VariationHints};
 use twinbuild::report::{
     attest, html, markdown, Artifact, Confirmation, Context, OutputFormat, Report, SectionRow,
     Verdict,

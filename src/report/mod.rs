@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::attribute::{Attribution, Cause, Finding};
 use crate::binary::{Binary, Format};
-use crate::build::{BuildRecord, ToolchainInfo};
 use crate::diff::{Compared, Diff, Status};
+use crate::harness::{BuildRecord, ToolchainInfo};
 
 pub use confirmation::{ConfirmOutcome, Confirmation, RebuiltArtifact};
 

@@ -1,4 +1,4 @@
-//! Stage 1, `build`: the harness that builds the same Go source twice under
+//! Stage 1, `harness`: the harness that builds the same Go source twice under
 //! deliberately different conditions.
 //!
 //! Input: a [`BuildRequest`] (the user's source tree and flags). Output: a
