@@ -20,12 +20,18 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub mod cleanup;
+mod collect;
+mod command;
 mod confirm;
 mod env;
 mod fake;
 mod go_builder;
+mod plan;
+mod prepare;
+mod probe;
 pub(crate) mod proxy;
 pub(crate) mod run;
+mod run_sides;
 pub(crate) mod toolchain;
 pub(crate) mod workdir;
 mod workspace;
