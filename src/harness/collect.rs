@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn hints_cover_every_differing_path_and_side_variable_longest_first() {
-        let root = Path::new("/tmp/twinbuild-abc");
+        let root = Path::new("/tmp/twinbuild_abc");
         let side = |s: Side, extra: &[(String, String)]| {
             let dirs = SideDirs::new(root, s, None);
             let common = CommonEnv {
@@ -224,7 +224,7 @@ mod tests {
         let lens: Vec<usize> = hints.iter().map(|h| h.lhs.len().max(h.rhs.len())).collect();
         assert!(lens.windows(2).all(|w| w[0] >= w[1]), "{lens:?}");
         let pkg = hints.iter().find(|h| h.variation == "package-dir").unwrap();
-        assert_eq!(pkg.lhs, "/tmp/twinbuild-abc/lhs/src/cmd/x");
-        assert_eq!(pkg.rhs, "/tmp/twinbuild-abc/rhs-build/work/tree/src/cmd/x");
+        assert_eq!(pkg.lhs, "/tmp/twinbuild_abc/lhs/src/cmd/x");
+        assert_eq!(pkg.rhs, "/tmp/twinbuild_abc/rhs_build/work/tree/src/cmd/x");
     }
 }

@@ -4,14 +4,15 @@
 //!
 //! Input: the two [`SidePlan`]s. Output: each build's [`run::Finished`]
 //! (output and wall time), or the first side's error: failed, timed out,
-//! interrupted.
+//! interrupted. A failure names the other side's workdir and says whether
+//! its build failed too.
 
 use std::time::Duration;
 
 use super::command::SidePlan;
 use super::run::{self, Exit, Spawn};
 use super::workspace::io_error;
-use super::{cleanup, BuildError, Progress};
+use super::{cleanup, BuildError, BuiltIn, OtherBuild, Progress};
 
 /// Runs both sides' builds; `jobs >= 2` runs them at once.
 pub(super) fn run_all(
@@ -41,6 +42,18 @@ pub(super) fn run_all(
             .map(|p| run_side(p, timeout, progress))
             .collect()
     };
+    let mut results = results;
+    // A failure says where the other side built and how it went.
+    let failed: Vec<bool> = results.iter().map(Result::is_err).collect();
+    for (i, r) in results.iter_mut().enumerate() {
+        if let (Err(BuildError::Failed { built_in, .. }), Some(other)) = (r, plans.get(1 - i)) {
+            built_in.other = Some(OtherBuild {
+                side: other.dirs.side.name(),
+                workdir: other.dirs.workdir.clone(),
+                failed: failed[1 - i],
+            });
+        }
+    }
     results.into_iter().collect()
 }
 
@@ -82,6 +95,7 @@ fn run_side(
             command,
             code: finished.code(),
             output: finished.output,
+            built_in: BuiltIn::at(&p.dirs.workdir),
         }),
         Exit::Status(_) => Ok(finished),
     }
