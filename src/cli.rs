@@ -75,6 +75,9 @@ pub struct OutputArgs {
     /// No progress display and no report on stdout (the exit code still tells).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Human format: list every section, also when the binaries are identical.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
     #[arg(long, value_enum, value_name = "CAUSE")]
     pub allow: Vec<Cause>,
@@ -494,12 +497,18 @@ fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
         std::fs::write(path, statement)
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
+    let verbose = out.verbose;
     for (format, path) in &out.write {
-        std::fs::write(path, report.render(*format, false))
+        let options = report::RenderOptions {
+            color: false,
+            verbose,
+        };
+        std::fs::write(path, report.render_with(*format, options))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let color = color_for(out);
     emit(
-        &report.render(out.format, color_for(out)),
+        &report.render_with(out.format, report::RenderOptions { color, verbose }),
         out.output.as_deref(),
         out.quiet,
     )?;
