@@ -22,8 +22,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 use twinbuild::attribute;
 use twinbuild::binary::Binary;
-use twinbuild::build::VariationHints;
 use twinbuild::diff;
+use twinbuild::harness::VariationHints;
 use twinbuild::report::{Artifact, Context, OutputFormat, Report};
 
 fn fixture(name: &str) -> Vec<u8> {

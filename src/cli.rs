@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::attribute::{self, Cause};
 use crate::binary::Binary;
-use crate::build::{self, BuildRequest, Builder, Profile, Side, VariationHints};
 use crate::diff;
+use crate::harness::{self, BuildRequest, Builder, Profile, Side, VariationHints};
 use crate::report::{self, Artifact, OutputFormat, Report};
 
 /// Same bytes (or every difference allowed).
@@ -75,6 +75,9 @@ pub struct OutputArgs {
     /// No progress display and no report on stdout (the exit code still tells).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Human format: list every section, also when the binaries are identical.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
     #[arg(long, value_enum, value_name = "CAUSE")]
     pub allow: Vec<Cause>,
@@ -197,9 +200,9 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 fn verify(args: VerifyArgs) -> Result<i32> {
     let request = build_request(&args)?;
-    build::cleanup::install()
+    harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    let builder = build::GoBuilder::new();
+    let builder = harness::GoBuilder::new();
     let progress =
         report::progress::Spinner::new(!args.output.quiet && std::io::stderr().is_terminal());
     let pair = builder
@@ -230,10 +233,10 @@ fn verify(args: VerifyArgs) -> Result<i32> {
 /// A build that fails is `not-run` with its reason; Ctrl-C ends the run.
 pub fn confirm(
     builder: &dyn Builder,
-    pair: &build::BuildPair,
+    pair: &harness::BuildPair,
     request: &BuildRequest,
     report: &Report,
-    progress: &dyn build::Progress,
+    progress: &dyn harness::Progress,
 ) -> Result<Vec<report::Confirmation>> {
     if report.verdict == report::Verdict::Reproducible {
         return Ok(Vec::new());
@@ -250,7 +253,7 @@ pub fn confirm(
         let Some(v) = f.variation.as_deref().or(vcs.then_some("vcs")) else {
             continue;
         };
-        let removable = build::removable(v, request);
+        let removable = harness::removable(v, request);
         let key = match &removable {
             Ok(r) => r.to_string(),
             Err(_) => v.to_string(),
@@ -278,14 +281,14 @@ pub fn confirm(
         };
         let rebuilt = match builder.rebuild_without(pair, variation, progress) {
             Ok(r) => r,
-            Err(build::ConfirmError::Build(build::BuildError::Interrupted)) => {
+            Err(harness::ConfirmError::Build(harness::BuildError::Interrupted)) => {
                 bail!("interrupted")
             }
-            Err(build::ConfirmError::NotRun(reason)) => {
+            Err(harness::ConfirmError::NotRun(reason)) => {
                 out.push(report::Confirmation::not_run(variation, &roots, reason));
                 continue;
             }
-            Err(build::ConfirmError::Build(e)) => {
+            Err(harness::ConfirmError::Build(e)) => {
                 let first = e.to_string().lines().next().unwrap_or_default().to_string();
                 out.push(report::Confirmation::not_run(
                     variation,
@@ -494,12 +497,18 @@ fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
         std::fs::write(path, statement)
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
+    let verbose = out.verbose;
     for (format, path) in &out.write {
-        std::fs::write(path, report.render(*format, false))
+        let options = report::RenderOptions {
+            color: false,
+            verbose,
+        };
+        std::fs::write(path, report.render_with(*format, options))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let color = color_for(out);
     emit(
-        &report.render(out.format, color_for(out)),
+        &report.render_with(out.format, report::RenderOptions { color, verbose }),
         out.output.as_deref(),
         out.quiet,
     )?;

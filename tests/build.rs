@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use twinbuild::build::{
+use twinbuild::harness::{
     cleanup, BuildError, BuildPair, BuildRequest, Builder, FakeBuilder, GoBuilder, NoProgress,
     Profile, Side, REDACTED,
 };
@@ -264,6 +264,7 @@ fn a_failing_build_reports_its_output() {
             code,
             output,
             command,
+            ..
         }) => {
             assert_eq!(side, "lhs");
             assert_eq!(code, "1");
@@ -762,12 +763,12 @@ fn interrupt_ends_builds_and_removes_temp_dirs() {
         process_gone(&pid),
         "the build's child {pid} survived Ctrl-C"
     );
-    // Either side may have written the marker: its temp root is the `twinbuild-*` ancestor.
+    // Either side may have written the marker: its temp root is the `twinbuild_*` ancestor.
     let root = workdir
         .ancestors()
         .find(|a| {
             a.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("twinbuild-"))
+                .is_some_and(|n| n.to_string_lossy().starts_with("twinbuild_"))
         })
         .unwrap_or_else(|| panic!("no temp root above {}", workdir.display()))
         .to_path_buf();

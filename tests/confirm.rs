@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use twinbuild::attribute::{attribute, Cause};
 use twinbuild::binary::Binary;
-use twinbuild::build::{BuildRequest, Builder, FakeBuilder, NoProgress, Side};
 use twinbuild::diff::diff;
+use twinbuild::harness::{BuildRequest, Builder, FakeBuilder, NoProgress, Side};
 use twinbuild::report::{Artifact, ConfirmOutcome, Context, Report};
 
 fn fixture(name: &str) -> PathBuf {

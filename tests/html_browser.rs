@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use twinbuild::attribute::attribute;
 use twinbuild::binary::Binary;
-use twinbuild::build::VariationHints;
 use twinbuild::diff::{diff, Status};
+use twinbuild::harness::VariationHints;
 use twinbuild::report::{html, Artifact, Context, Report, Verdict};
 
 const SCRIPT: &str = "<script>document.title='pwned'</script>";

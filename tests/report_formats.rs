@@ -20,11 +20,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use twinbuild::attribute::{attribute, Cause, Excerpt};
 use twinbuild::binary::Binary;
-use twinbuild::build::{BuildRecord, Side, ToolchainInfo, VariationHints};
 use twinbuild::diff::{diff, Compared, Status};
+use twinbuild::harness::{BuildRecord, Side, ToolchainInfo, VariationHints};
 use twinbuild::report::{
-    attest, html, markdown, Artifact, Confirmation, Context, OutputFormat, Report, SectionRow,
-    Verdict,
+    attest, html, markdown, Artifact, Confirmation, Context, OutputFormat, RenderOptions, Report,
+    SectionRow, Verdict,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -467,6 +467,56 @@ fn causes_doc_lists_every_cause_code() {
 /// The Markdown as GitHub renders it: GFM with tables, strikethrough,
 /// autolinks, and raw HTML passed through, so any markup that escaped the
 /// escaping would show up here.
+/// A reproducible `verify` result in the human format: the verdict, the
+/// digests, the toolchain, the commands and the settings, no section table.
+#[test]
+fn human_reproducible_is_short_and_names_toolchain_and_settings() {
+    let r = with_builds(reproducible(), "-ldflags=-buildid=", "x");
+    let text = r.render(OutputFormat::Human, false);
+    assert!(text.starts_with("reproducible: "), "{text}");
+    assert!(
+        text.contains("toolchain go1.26.8 (pinned by go.mod)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("build 1.2s: go build -trimpath -ldflags=-buildid= ."),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  settings GOAMD64=v1 GOARCH=amd64 GOOS=linux\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Sections") && !text.contains(" same  "),
+        "{text}"
+    );
+    assert!(text.lines().count() <= 8, "{text}");
+    let verbose = r.render_with(
+        OutputFormat::Human,
+        RenderOptions {
+            color: false,
+            verbose: true,
+        },
+    );
+    assert!(
+        verbose.contains("Sections") && verbose.contains(" same  "),
+        "{verbose}"
+    );
+
+    // Sides with different settings get a line each.
+    let mut r = r;
+    r.builds[1].go_env.insert("GOAMD64".into(), "v3".into());
+    let text = r.render(OutputFormat::Human, false);
+    assert!(
+        text.contains("  lhs settings GOAMD64=v1 GOARCH=amd64 GOOS=linux\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  rhs settings GOAMD64=v3 GOARCH=amd64 GOOS=linux\n"),
+        "{text}"
+    );
+}
+
 fn gfm(md: &str) -> String {
     let mut o = comrak::Options::default();
     o.extension.table = true;

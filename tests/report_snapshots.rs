@@ -7,9 +7,14 @@
 use std::process::Command;
 
 fn diff(lhs: &str, rhs: &str, format: &str) -> String {
+    diff_with(lhs, rhs, &["--format", format])
+}
+
+fn diff_with(lhs: &str, rhs: &str, args: &[&str]) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_twinbuild"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["diff", lhs, rhs, "--format", format])
+        .args(["diff", lhs, rhs])
+        .args(args)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -59,4 +64,33 @@ fn x_stamp_and_reproducible() {
             "human"
         )
     );
+}
+
+/// A reproducible result is short (verdict, digests, toolchain and settings
+/// when built): no table of `same` sections unless --verbose asks for it.
+#[test]
+fn reproducible_is_short_and_verbose_lists_the_sections() {
+    let (a, b) = (
+        "tests/fixtures/linux-amd64/release",
+        "tests/fixtures/linux-amd64/release",
+    );
+    let short = diff(a, b, "human");
+    assert!(short.lines().count() <= 6, "{short}");
+    assert!(!short.contains("Sections"), "{short}");
+    let verbose = diff_with(a, b, &["--format", "human", "--verbose"]);
+    assert!(
+        verbose.starts_with(short.lines().next().unwrap()),
+        "{verbose}"
+    );
+    insta::assert_snapshot!("release-human-verbose", verbose);
+    // A differing result is unchanged by --verbose, except the `same` sections listed too.
+    let (c, d) = (
+        "tests/fixtures/linux-amd64/stamp-a",
+        "tests/fixtures/linux-amd64/stamp-b",
+    );
+    let plain = diff(c, d, "human");
+    let listed = diff_with(c, d, &["--format", "human", "--verbose"]);
+    assert!(plain.contains("more sections are the same"), "{plain}");
+    assert!(!listed.contains("more sections are the same"), "{listed}");
+    assert!(listed.lines().count() > plain.lines().count());
 }

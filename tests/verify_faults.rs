@@ -73,7 +73,53 @@ fn a_build_that_fails_in_one_workdir_only_stops_the_run() {
         err.contains("boom: only here"),
         "the build output is shown: {err}"
     );
+    // Where it ran, and that the other side built: a failure of the copies is not the user's.
+    let tmp = std::fs::canonicalize(s.tmp()).unwrap();
+    let lhs = format!("a copy of your tree at {}/twinbuild_", tmp.display());
+    assert!(err.contains(&lhs), "{err}");
+    assert!(err.contains("/lhs/src (a temp path"), "{err}");
+    assert!(
+        err.contains("the rhs build, in ") && err.contains("/rhs_build/work/tree/src, succeeded"),
+        "{err}"
+    );
     s.assert_clean();
+}
+
+#[test]
+fn a_build_that_fails_on_both_sides_says_so_and_names_the_copies() {
+    let s = Sandbox::new();
+    let o = s.verify("echo 'boom' >&2; exit 3", &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("twinbuild: error: lhs build failed"),
+        "{err}"
+    );
+    assert!(err.contains("not in your checkout"), "{err}");
+    assert!(
+        err.contains("the rhs build, in ") && err.contains("failed too"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("refuses in #cgo"),
+        "twinbuild's own paths are accepted by the go command: {err}"
+    );
+    s.assert_clean();
+
+    // A TMPDIR with `-` in its path: the message says why a cgo build may fail there.
+    let dashed = s.root.path().join("my-tmp");
+    std::fs::create_dir_all(&dashed).unwrap();
+    let o = s
+        .verify("exit 3", &[])
+        .env("TMPDIR", &dashed)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("refuses in #cgo -D values") && err.contains("set TMPDIR"),
+        "{err}"
+    );
 }
 
 #[test]

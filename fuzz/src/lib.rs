@@ -593,7 +593,7 @@ pub fn diff_pipeline(lhs: &[u8], rhs: &[u8]) {
     }
     let d = twinbuild::diff::diff(&a, &b);
     let attribution =
-        twinbuild::attribute::attribute(&a, &b, &d, &twinbuild::build::VariationHints::default());
+        twinbuild::attribute::attribute(&a, &b, &d, &twinbuild::harness::VariationHints::default());
     let total: u64 = attribution.findings.iter().map(|f| f.bytes).sum();
     assert_eq!(
         total,

@@ -77,7 +77,7 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
         },
         (None, None) => SourceSpec::Recorded,
     };
-    crate::build::cleanup::install()
+    crate::harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
     let req = RebuildRequest {
         binary: args.binary.clone(),

@@ -23,10 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use super::recipe::Recipe;
 use super::RebuildError;
-use crate::build::proxy;
-use crate::build::run::{self, Spawn};
-use crate::build::toolchain::one_line_reason;
-use crate::build::workdir::{self, CopyOptions};
+use crate::harness::proxy;
+use crate::harness::run::{self, Spawn};
+use crate::harness::toolchain::one_line_reason;
+use crate::harness::workdir::{self, CopyOptions};
 
 /// The module proxy used with `--allow-network` unless `--proxy` says otherwise.
 pub const DEFAULT_PROXY: &str = "https://proxy.golang.org";
@@ -99,7 +99,7 @@ impl GoEnv {
             env: &env,
         };
         let done = run::run(&spawn, self.timeout).map_err(|e| format!("cannot run go: {e}"))?;
-        if crate::build::cleanup::interrupted() {
+        if crate::harness::cleanup::interrupted() {
             return Err("interrupted".into());
         }
         if done.success() {
@@ -405,7 +405,7 @@ pub fn get(
                 RebuildError::Input(format!("cannot download the dependencies: {reason}"))
             })?;
         // The copy may have gained go.sum lines: start again from the pristine source.
-        crate::build::cleanup::remove_tree(&module_root).map_err(|e| io(&module_root, e))?;
+        crate::harness::cleanup::remove_tree(&module_root).map_err(|e| io(&module_root, e))?;
         match source {
             SourceSpec::Dir(dir) => {
                 let dir = dir.canonicalize().map_err(|e| io(dir, e))?;
@@ -431,7 +431,7 @@ pub fn get(
         make_writable(&module_root);
         // The proxy links the cache's top-level dirs: link the ones the downloads just made too.
         let dir = ws.join("proxy");
-        crate::build::cleanup::remove_tree(&dir).map_err(|e| io(&dir, e))?;
+        crate::harness::cleanup::remove_tree(&dir).map_err(|e| io(&dir, e))?;
         proxy::offline_proxy(&host.user_gomodcache, &dir)
             .map_err(|e| RebuildError::Input(format!("cannot set up the module proxy: {e}")))?;
     }

@@ -15,7 +15,7 @@ use super::search::Verdict;
 use super::{Attempt, RebuildError, RebuildOutcome};
 use crate::attribute;
 use crate::binary::Binary;
-use crate::build::VariationHints;
+use crate::harness::VariationHints;
 use crate::report::{self, Artifact, OutputFormat, Report};
 
 /// The attempt to show when none is identical: identical first, then the one whose build ID is closest.
@@ -67,7 +67,7 @@ pub fn attribute(
     );
     let context = report::Context {
         command: "rebuild".into(),
-        toolchain: Some(crate::build::ToolchainInfo {
+        toolchain: Some(crate::harness::ToolchainInfo {
             version: recipe.go_version.clone(),
             source: "buildinfo".into(),
             pinned: true,

@@ -17,8 +17,8 @@
 //! 4. [`judge`]: compare with the existing pipeline (`diff`, `attribute`, `report`).
 //! 5. [`script`] (`--emit-recipe`) and [`attest`] (`--attest`).
 //!
-//! Like `build/`, this module spawns processes (the go command) and writes
-//! only inside its own workspace (a `build::Workspace`, removed on every exit
+//! Like `harness/`, this module spawns processes (the go command) and writes
+//! only inside its own workspace (a `harness::Workspace`, removed on every exit
 //! path, Ctrl-C included); never into `--source` or the binary's directory.
 //! With `--allow-network` the go command also fills the user's module cache.
 
@@ -39,9 +39,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::binary::Binary;
-use crate::build::run::{self, Spawn};
-use crate::build::toolchain::{find_go, one_line_reason, query_user_go};
-use crate::build::Workspace;
+use crate::harness::run::{self, Spawn};
+use crate::harness::toolchain::{find_go, one_line_reason, query_user_go};
+use crate::harness::Workspace;
 use crate::report::Report;
 use inputs::{GoEnv, Host, InputRecord, SourceSpec};
 use recipe::Recipe;
@@ -312,7 +312,7 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
             let needed = vec![root.clone(), host.user_gomodcache.clone()];
             let plan = paths::plan(&binds, &needed, &|p: &Path| p.exists())
                 .map_err(|e| RebuildError::Paths(e.to_string()))?;
-            let unshare = crate::build::toolchain::find_executable(
+            let unshare = crate::harness::toolchain::find_executable(
                 std::ffi::OsStr::new(SYSTEM_PATH),
                 "unshare",
             )
@@ -395,7 +395,7 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
                 })?;
             }
         }
-        if crate::build::cleanup::interrupted() {
+        if crate::harness::cleanup::interrupted() {
             return Err(RebuildError::Interrupted);
         }
         if !done.success() {

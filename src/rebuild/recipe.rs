@@ -159,7 +159,7 @@ impl Recipe {
             .ok_or(RecipeError::NoModule)?;
         let main_package = modinfo.path().unwrap_or_default().to_string();
         let go_version = info.go_version.clone();
-        if !crate::build::is_toolchain_version(&go_version) {
+        if !crate::harness::is_toolchain_version(&go_version) {
             return Err(RecipeError::GoVersion(go_version));
         }
         let mut settings = BTreeMap::new();

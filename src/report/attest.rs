@@ -14,7 +14,7 @@ use super::html::file_name;
 use super::{Report, Verdict};
 use crate::attribute::Cause;
 use crate::binary::Format;
-use crate::build::{BuildRecord, ToolchainInfo};
+use crate::harness::{BuildRecord, ToolchainInfo};
 
 /// The in-toto Statement type this writes.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";

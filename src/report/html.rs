@@ -20,8 +20,8 @@ use std::fmt::Write;
 use super::human::size;
 use super::{ConfirmOutcome, Report, Verdict};
 use crate::attribute::{Cause, Excerpt, Finding};
-use crate::build::BuildRecord;
 use crate::diff::Status;
+use crate::harness::BuildRecord;
 
 /// Findings rendered in full; the rest are counted (the JSON has them all).
 const MAX_FINDINGS: usize = 500;

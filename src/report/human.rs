@@ -1,11 +1,13 @@
 //! The terminal rendering: the verdict first, then the root causes with their
-//! fixes, the section table and the findings. Everything read from a binary
-//! goes through [`escape`], so names with control characters cannot move the
-//! cursor or change colours.
+//! fixes, the section table and the findings. A reproducible result is short:
+//! the verdict, the digest, the toolchain and the build settings; its
+//! section table (every section `same`) only with `--verbose`. Everything
+//! read from a binary goes through [`escape`], so names with control
+//! characters cannot move the cursor or change colours.
 
 use std::fmt::Write;
 
-use super::{ConfirmOutcome, Report, Verdict};
+use super::{ConfirmOutcome, RenderOptions, Report, Verdict};
 use crate::attribute::Finding;
 use crate::diff::Status;
 
@@ -88,8 +90,10 @@ fn instructions(o: &mut String, f: &Finding, indent: &str) {
 /// Most findings shown in detail on a terminal; the JSON has them all.
 const MAX_FINDINGS: usize = 40;
 
-pub fn render(r: &Report, color: bool) -> String {
-    let st = Style { color };
+pub fn render(r: &Report, options: RenderOptions) -> String {
+    let st = Style {
+        color: options.color,
+    };
     let mut o = String::new();
     let s = &r.summary;
     match r.verdict {
@@ -191,6 +195,7 @@ pub fn render(r: &Report, color: bool) -> String {
             escape(&b.command.join(" "))
         );
     }
+    settings(&mut o, r);
 
     if r.verdict == Verdict::Differs {
         let roots: Vec<&Finding> = r.roots().collect();
@@ -251,6 +256,16 @@ pub fn render(r: &Report, color: bool) -> String {
         }
     }
 
+    if r.verdict == Verdict::Reproducible && !options.verbose {
+        let _ = writeln!(
+            o,
+            "  {} section{}, all the same (--verbose lists them)",
+            r.sections.len(),
+            if r.sections.len() == 1 { "" } else { "s" }
+        );
+        notes(&mut o, r);
+        return o;
+    }
     let _ = writeln!(o, "\n{}", st.bold("Sections"));
     let width = r
         .sections
@@ -269,9 +284,11 @@ pub fn render(r: &Report, color: bool) -> String {
         .iter()
         .filter(|x| x.status == Status::Same)
         .count();
-    for x in r.sections.iter().filter(|x| {
-        x.status != Status::Same || r.verdict == Verdict::Reproducible && r.sections.len() <= 60
-    }) {
+    for x in r
+        .sections
+        .iter()
+        .filter(|x| x.status != Status::Same || options.verbose)
+    {
         let status = match x.status {
             Status::Same => st.dim("same"),
             Status::Differs => st.red("differs"),
@@ -300,7 +317,7 @@ pub fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(o, "  {:<width$}  note: {}", "", escape(w));
         }
     }
-    if r.verdict == Verdict::Differs && same > 0 {
+    if r.verdict == Verdict::Differs && same > 0 && !options.verbose {
         let _ = writeln!(o, "  ({same} more sections are the same)");
     }
 
@@ -365,8 +382,49 @@ pub fn render(r: &Report, color: bool) -> String {
             );
         }
     }
+    notes(&mut o, r);
+    o
+}
+
+fn notes(o: &mut String, r: &Report) {
     for n in &r.notes {
         let _ = writeln!(o, "\nnote: {}", escape(n));
     }
-    o
+}
+
+/// The `go env` values that shaped the builds (GOOS, GOARCH, CGO_ENABLED,
+/// GOAMD64, ...; GOVERSION is the toolchain line): one line when both sides
+/// had the same, one per side otherwise.
+fn settings(o: &mut String, r: &Report) {
+    let line = |b: &crate::harness::BuildRecord| -> String {
+        b.go_env
+            .iter()
+            .filter(|(k, _)| *k != "GOVERSION")
+            .map(|(k, v)| {
+                if v.contains(' ') || v.is_empty() {
+                    format!("{}=\"{}\"", escape(k), escape(v))
+                } else {
+                    format!("{}={}", escape(k), escape(v))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let lines: Vec<(&str, String)> = r
+        .builds
+        .iter()
+        .map(|b| (b.side.name(), line(b)))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    match lines.as_slice() {
+        [] => {}
+        [(_, a), (_, b)] if a == b => {
+            let _ = writeln!(o, "  settings {a}");
+        }
+        _ => {
+            for (side, l) in &lines {
+                let _ = writeln!(o, "  {side} settings {l}");
+            }
+        }
+    }
 }

@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::attribute::{Attribution, Cause, Finding};
 use crate::binary::{Binary, Format};
-use crate::build::{BuildRecord, ToolchainInfo};
 use crate::diff::{Compared, Diff, Status};
+use crate::harness::{BuildRecord, ToolchainInfo};
 
 pub use confirmation::{ConfirmOutcome, Confirmation, RebuiltArtifact};
 
@@ -135,6 +135,16 @@ pub struct Report {
 }
 
 /// What goes into a report besides the diff.
+/// How a report is rendered, besides its format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colour (human format, on a terminal).
+    pub color: bool,
+    /// Human format: the per-section table of a reproducible result too, and
+    /// every section (the same ones included) of a differing one.
+    pub verbose: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct Context {
     pub command: String,
@@ -237,8 +247,19 @@ impl Report {
 
     /// Render in `format`. `color` applies to the human format only.
     pub fn render(&self, format: OutputFormat, color: bool) -> String {
+        self.render_with(
+            format,
+            RenderOptions {
+                color,
+                verbose: false,
+            },
+        )
+    }
+
+    /// [`render`](Report::render) with every option; `verbose` is for the human format.
+    pub fn render_with(&self, format: OutputFormat, options: RenderOptions) -> String {
         match format {
-            OutputFormat::Human => human::render(self, color),
+            OutputFormat::Human => human::render(self, options),
             OutputFormat::Json => json::render(self),
             OutputFormat::Markdown => markdown::render(self),
             OutputFormat::Html => html::render(self),

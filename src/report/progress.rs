@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::build::{Progress, Side};
+use crate::harness::{Progress, Side};
 
 pub struct Spinner {
     multi: Option<MultiProgress>,

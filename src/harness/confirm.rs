@@ -14,7 +14,7 @@
 //! on; for `vcs` (`--git-lhs`) the rhs copy is made the same git snapshot as
 //! the lhs's. Two builds cannot use one path at once, so it runs after the pair:
 //!
-//! 1. the rhs's dirs (`<root>/rhs-build/work`) and the lhs's dir of that
+//! 1. the rhs's dirs (`<root>/rhs_build/work`) and the lhs's dir of that
 //!    variation are renamed into `<root>/confirm/aside/` (the same file
 //!    system, so nothing is copied and the lhs binary is not touched);
 //! 2. fresh dirs are made at those paths, the tree is copied again, and the
@@ -41,7 +41,7 @@ use super::run;
 use super::toolchain;
 use super::workdir::{self, CopyOptions};
 use super::workspace::{io_error, SideDirs};
-use super::{cleanup, BuildError, BuildRequest, Progress, Side};
+use super::{cleanup, BuildError, BuildRequest, BuiltIn, Progress, Side};
 
 /// The harness's own variations a confirming build can remove, as hints name
 /// them; besides them `vcs`, the git checkout `--git-lhs` gives the lhs only.
@@ -274,6 +274,7 @@ impl Replay {
                     command,
                     code: done.code(),
                     output: done.output,
+                    built_in: BuiltIn::at(&dirs.workdir),
                 })
             }
             run::Exit::Status(_) => {}

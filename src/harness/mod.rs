@@ -1,4 +1,4 @@
-//! Stage 1, `build`: the harness that builds the same Go source twice under
+//! Stage 1, `harness`: the harness that builds the same Go source twice under
 //! deliberately different conditions.
 //!
 //! Input: a [`BuildRequest`] (the user's source tree and flags). Output: a
@@ -20,12 +20,18 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub mod cleanup;
+mod collect;
+mod command;
 mod confirm;
 mod env;
 mod fake;
 mod go_builder;
+mod plan;
+mod prepare;
+mod probe;
 pub(crate) mod proxy;
 pub(crate) mod run;
+mod run_sides;
 pub(crate) mod toolchain;
 pub(crate) mod workdir;
 mod workspace;
@@ -229,12 +235,14 @@ pub enum BuildError {
     Toolchain { version: String, reason: String },
     #[error("the two builds used different toolchains: lhs {lhs}, rhs {rhs}")]
     ToolchainMismatch { lhs: String, rhs: String },
-    #[error("{side} build failed (exit {code}): {command}\n{output}")]
+    #[error("{side} build failed (exit {code}): {command}\n{output}\n{built_in}")]
     Failed {
         side: &'static str,
         command: String,
         code: String,
         output: String,
+        /// Where it ran: a failure of twinbuild's copies is not one of the user's tree.
+        built_in: Box<BuiltIn>,
     },
     #[error("{side} build timed out after {secs}s: {command}")]
     Timeout {
@@ -251,6 +259,69 @@ pub enum BuildError {
         context: String,
         source: std::io::Error,
     },
+}
+
+/// Where a failed build ran, and how the other side's build went, said with
+/// the failure: the build ran in a copy at a temp path, not in the user's
+/// checkout, so a failure the copies cause is not mistaken for the user's.
+#[derive(Debug, Clone)]
+pub struct BuiltIn {
+    /// The copy of the tree the build ran in.
+    pub workdir: PathBuf,
+    /// The other side's build, when there was one.
+    pub other: Option<OtherBuild>,
+}
+
+/// The other side's build, next to a failed one.
+#[derive(Debug, Clone)]
+pub struct OtherBuild {
+    pub side: &'static str,
+    pub workdir: PathBuf,
+    /// It failed too (or did not finish).
+    pub failed: bool,
+}
+
+impl BuiltIn {
+    /// A build in `workdir`, the other side's not known (yet); boxed, as
+    /// `BuildError::Failed` holds it (keeps the error small).
+    pub fn at(workdir: &std::path::Path) -> Box<BuiltIn> {
+        Box::new(BuiltIn {
+            workdir: workdir.to_path_buf(),
+            other: None,
+        })
+    }
+}
+
+impl std::fmt::Display for BuiltIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "twinbuild built in a copy of your tree at {} (a temp path, with its own HOME, TMPDIR and caches), not in your checkout",
+            self.workdir.display()
+        )?;
+        match &self.other {
+            Some(o) if o.failed => write!(
+                f,
+                "; the {} build, in {}, failed too: if `go build` works in your tree, the temp paths or the clean environment make the difference",
+                o.side,
+                o.workdir.display()
+            )?,
+            Some(o) => write!(
+                f,
+                "; the {} build, in {}, succeeded: the failure depends on what differs between the two builds",
+                o.side,
+                o.workdir.display()
+            )?,
+            None => {}
+        }
+        if !workspace::cgo_flag_safe(&self.workdir) {
+            write!(
+                f,
+                ". Its path holds `-` or `@`, which the go command refuses in #cgo -D values (${{SRCDIR}} expands into them): set TMPDIR to a directory whose path has neither"
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// What reports progress while building (a spinner on a terminal, nothing elsewhere).

@@ -163,7 +163,7 @@ fn mask_url_passwords(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::Side;
+    use crate::harness::Side;
     use std::path::Path;
 
     fn common() -> CommonEnv {

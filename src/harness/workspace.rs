@@ -6,10 +6,16 @@
 //! machines:
 //!
 //! ```text
-//! <root>/lhs/                      <root>/rhs-build/work/
+//! <root>/lhs/                      <root>/rhs_build/work/
 //!   src/          the workdir        tree/src/     the workdir
 //!   home/ tmp/ gotmp/ gocache/ gopath/ (GOMODCACHE = gopath/pkg/mod) out/
 //! ```
+//!
+//! Every name the harness gives (the root's `twinbuild_` prefix and the
+//! random letters and digits `tempfile` adds, and the dirs above) is made of
+//! letters, digits, `_`, `.` and `/`: the go command refuses `-` and `@` in
+//! a `#cgo CFLAGS: -D...=${SRCDIR}/...` value, so a `-` in the harness's
+//! paths would break cgo builds that work in the user's checkout.
 //!
 //! With `--cache-dir D` the caches are `D/lhs` and `D/rhs` instead of
 //! `gocache/`. The [`Workspace`] registers its root with `cleanup` and removes
@@ -23,7 +29,7 @@ use super::{cleanup, BuildError, Side, Workspace};
 #[derive(Debug, Clone)]
 pub(crate) struct SideDirs {
     pub side: Side,
-    /// `<root>/lhs` or `<root>/rhs-build/work`: everything of this side below it (except a `--cache-dir` cache).
+    /// `<root>/lhs` or `<root>/rhs_build/work`: everything of this side below it (except a `--cache-dir` cache).
     pub base: PathBuf,
     /// The copy of the source tree; the builds run here.
     pub workdir: PathBuf,
@@ -47,7 +53,7 @@ impl SideDirs {
                 (base, workdir)
             }
             Side::Rhs => {
-                let base = root.join("rhs-build").join("work");
+                let base = root.join("rhs_build").join("work");
                 let workdir = base.join("tree").join("src");
                 (base, workdir)
             }
@@ -95,7 +101,7 @@ impl Workspace {
     /// A fresh temp root in the system temp dir, registered for Ctrl-C cleanup.
     pub fn create() -> Result<Workspace, BuildError> {
         let dir = tempfile::Builder::new()
-            .prefix("twinbuild-")
+            .prefix("twinbuild_")
             .tempdir()
             .map_err(|e| io_error("cannot create a temp dir".to_string(), e))?;
         cleanup::register_root(dir.path());
@@ -131,6 +137,22 @@ impl Drop for Workspace {
     }
 }
 
+/// Whether the go command accepts `p` in every #cgo flag: it refuses `-` and
+/// `@` in a `-D` value, which `${SRCDIR}` expands into (cmd/go's
+/// security.go). The harness's own names use letters, digits, `_`, `.` and
+/// `/` only; the system temp dir above them is the user's.
+pub(crate) fn cgo_flag_safe(p: &Path) -> bool {
+    !p.to_string_lossy().contains(['-', '@'])
+}
+
+/// Whether every character of `p` is a letter, a digit, `_`, `.` or `/`.
+#[cfg(test)]
+fn plain(p: &Path) -> bool {
+    p.to_string_lossy()
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_./".contains(c))
+}
+
 pub(crate) fn io_error(context: String, source: std::io::Error) -> BuildError {
     BuildError::Io { context, source }
 }
@@ -141,17 +163,22 @@ mod tests {
 
     #[test]
     fn sides_differ_in_name_length_and_depth() {
-        let root = Path::new("/tmp/twinbuild-x");
+        let root = Path::new("/tmp/twinbuild_x");
         let l = SideDirs::new(root, Side::Lhs, None);
         let r = SideDirs::new(root, Side::Rhs, None);
         for (a, b) in [
             (&l.workdir, &r.workdir),
             (&l.home, &r.home),
             (&l.tmp, &r.tmp),
+            (&l.gotmp, &r.gotmp),
             (&l.gocache, &r.gocache),
+            (&l.gopath, &r.gopath),
             (&l.gomodcache, &r.gomodcache),
             (&l.out, &r.out),
         ] {
+            // Regression: `rhs-build` made `#cgo CFLAGS: -DX=${SRCDIR}/...` fail on both sides.
+            assert!(plain(a) && plain(b), "{a:?} {b:?}");
+            assert!(cgo_flag_safe(a) && cgo_flag_safe(b), "{a:?} {b:?}");
             assert_ne!(a.as_os_str().len(), b.as_os_str().len(), "{a:?} {b:?}");
             assert_ne!(
                 a.components().count(),
@@ -168,9 +195,22 @@ mod tests {
     }
 
     #[test]
+    fn paths_the_go_command_refuses_in_cgo_flags() {
+        assert!(cgo_flag_safe(Path::new("/tmp/twinbuild_aZ09/lhs/src")));
+        assert!(!cgo_flag_safe(Path::new("/tmp/twinbuild-aZ09/lhs/src")));
+        assert!(!cgo_flag_safe(Path::new("/home/me@corp/src")));
+        assert!(plain(Path::new("/a_b/c.d/9")));
+        assert!(!plain(Path::new("/a b")) && !plain(Path::new("/a-b")));
+    }
+
+    #[test]
     fn workspace_is_removed_on_drop_and_kept_on_request() {
         let ws = Workspace::create().unwrap();
         let p = ws.path().unwrap().to_path_buf();
+        // The prefix and tempfile's random part: letters, digits and `_` (no `-`).
+        let name = Path::new(p.file_name().unwrap());
+        assert!(name.to_string_lossy().starts_with("twinbuild_"), "{p:?}");
+        assert!(plain(name), "{p:?}");
         std::fs::create_dir_all(p.join("a/b")).unwrap();
         drop(ws);
         assert!(!p.exists());

@@ -257,6 +257,7 @@ pub(crate) fn git_snapshot(
                 command,
                 code: done.code(),
                 output: done.output,
+                built_in: super::BuiltIn::at(workdir),
             });
         }
     }

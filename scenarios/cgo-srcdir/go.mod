@@ -1,0 +1,3 @@
+module example.com/cgo-srcdir
+
+go 1.26
