@@ -14,8 +14,3 @@ pub mod harness;
 pub mod rebuild;
 pub mod report;
 
-// `src/attribute` still names the harness by its old module name
-// (`crate::build::Hint`); its `use` lines belong to a change being made
-// there concurrently. Switch them to `crate::harness` and drop this alias
-// once both are merged.
-pub(crate) use harness as build;

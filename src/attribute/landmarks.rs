@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::{Cause, TOOLCHAIN_FIX};
 use crate::binary::go::{self, GoInfo};
 use crate::binary::Binary;
-use crate::build::Hint;
+use crate::harness::Hint;
 
 /// What a span of a section holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,7 +29,7 @@ pub use cause::Cause;
 pub use finding::{Excerpt, Finding, Location};
 
 use crate::binary::{Binary, SectionKind};
-use crate::build::{Hint, VariationHints};
+use crate::harness::{Hint, VariationHints};
 use crate::diff::{Diff, Hunk, SectionPair, Status};
 use landmarks::{Landmarks, Mark};
 
@@ -1002,7 +1002,7 @@ fn roots_have(classified: &[(usize, usize, Class)], cause: Cause) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::Hint;
+    use crate::harness::Hint;
 
     fn load(target: &str, name: &str) -> Vec<u8> {
         let path = format!(
