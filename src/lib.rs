@@ -13,4 +13,3 @@ pub mod diff;
 pub mod harness;
 pub mod rebuild;
 pub mod report;
-

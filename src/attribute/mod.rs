@@ -29,8 +29,8 @@ pub use cause::Cause;
 pub use finding::{Excerpt, Finding, Location};
 
 use crate::binary::{Binary, SectionKind};
-use crate::harness::{Hint, VariationHints};
 use crate::diff::{Diff, Hunk, SectionPair, Status};
+use crate::harness::{Hint, VariationHints};
 use landmarks::{Landmarks, Mark};
 
 /// Ranges kept per finding (all are counted).

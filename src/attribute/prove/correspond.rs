@@ -377,6 +377,16 @@ impl<'b, 'd> AddrMap<'b, 'd> {
             || self.by_name(l) == Some(r)
             || self.by_next_name(l) == Some(r)
             || self.by_content(l, r)
+            || self.at_ends(l, r)
+    }
+
+    /// The ends of a pair of sections (`runtime.epclntab`, `runtime.etext`
+    /// and the like mark them): the same place, whatever moved inside.
+    pub fn at_ends(&self, l: u64, r: u64) -> bool {
+        self.pairs.iter().any(|p| {
+            p.lhs_addr.checked_add(p.lhs_size) == Some(l)
+                && p.rhs_addr.checked_add(p.rhs_size) == Some(r)
+        })
     }
 
     /// Read-only bytes no symbol names, moved as a block (the linker sorts
