@@ -451,3 +451,39 @@ fn runs_of(p: &crate::diff::SectionPair) -> Vec<Run> {
     push(&mut runs, l, r, tail_l.min(tail_r));
     runs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::go::{fixtures, pclntab};
+
+    #[test]
+    fn section_ends_correspond_and_nothing_else_at_them_does() {
+        let (x, y) = (
+            fixtures::load("linux-amd64", "plain-a"),
+            fixtures::load("linux-amd64", "plain-b"),
+        );
+        let (a, b) = (Binary::parse(&x).unwrap(), Binary::parse(&y).unwrap());
+        let d = crate::diff::diff(&a, &b);
+        let (ta, tb) = (
+            pclntab::read(&a, &mut Vec::new()),
+            pclntab::read(&b, &mut Vec::new()),
+        );
+        let map = AddrMap::new(&a, &b, &d, ta.as_ref(), tb.as_ref());
+        let end = |bin: &Binary<'_>| {
+            let s = &bin.sections[bin.section_index(".gopclntab").unwrap()];
+            s.address.unwrap() + s.mem_size
+        };
+        let (l, r) = (end(&a), end(&b));
+        // The longer paths grow the pclntab: its ends differ, and are the same place.
+        assert_ne!(l, r);
+        let epclntab = |bin: &Binary<'_>| {
+            let s = bin.symbols.iter().find(|s| s.name == "runtime.epclntab");
+            s.unwrap().address
+        };
+        assert_eq!((epclntab(&a), epclntab(&b)), (l, r));
+        assert!(map.corresponds(l, r));
+        // The end does not stand for a place one byte off on either side.
+        assert!(!map.at_ends(l, r + 1) && !map.at_ends(l - 1, r));
+    }
+}
