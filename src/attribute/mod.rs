@@ -204,6 +204,7 @@ pub fn attribute(
             roots: &roots,
             lhs_pclntab: l.marks.pclntab.as_ref(),
             rhs_pclntab: r.marks.pclntab.as_ref(),
+            differing: std::sync::OnceLock::new(),
         }),
         headers: std::cell::OnceCell::new(),
     };

@@ -30,6 +30,21 @@ pub struct Inputs<'a, 'b, 'd> {
     pub roots: &'a Roots,
     pub lhs_pclntab: Option<&'a Pclntab>,
     pub rhs_pclntab: Option<&'a Pclntab>,
+    /// Each side's differing ranges, made on first use ([`Inputs::differing`]).
+    pub differing: std::sync::OnceLock<[Differing; 2]>,
+}
+
+impl Inputs<'_, '_, '_> {
+    /// The lhs's (`lhs`) or the rhs's differing ranges, shared by the provers.
+    pub fn differing(&self, lhs: bool) -> &Differing {
+        let both = self.differing.get_or_init(|| {
+            [
+                Differing::new(self.diff, true),
+                Differing::new(self.diff, false),
+            ]
+        });
+        &both[usize::from(!lhs)]
+    }
 }
 
 /// Run every table prover whose structure differs.
@@ -166,6 +181,7 @@ pub(crate) mod testing {
             roots: &roots,
             lhs_pclntab: ta.as_ref(),
             rhs_pclntab: tb.as_ref(),
+            differing: std::sync::OnceLock::new(),
         });
         proof.finish();
         check(&a, &b, &d, &proof);

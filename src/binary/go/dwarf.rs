@@ -167,7 +167,7 @@ impl Loaded<'_> {
 }
 
 /// Index of the section holding DWARF section `id`, under any of its names.
-fn dwarf_section(bin: &Binary, id: SectionId) -> Option<usize> {
+pub(crate) fn dwarf_section(bin: &Binary, id: SectionId) -> Option<usize> {
     let base = id.name().strip_prefix(".debug_")?;
     let cut = |s: String| -> String { s.chars().take(16).collect() };
     let names = [

@@ -106,27 +106,13 @@ impl Loaded<'_> {
     }
 }
 
-/// Where each DWARF section is: its id and section index.
+/// Where each DWARF section is: its id and section index (found under any
+/// of its names, as the DWARF reader finds them).
 fn locate(bin: &Binary<'_>) -> Vec<(SectionId, usize)> {
-    let mut found = Vec::new();
-    for id in SECTIONS {
-        let Some(base) = id.name().strip_prefix(".debug_") else {
-            continue;
-        };
-        let cut = |s: String| -> String { s.chars().take(16).collect() };
-        let names = [
-            format!(".debug_{base}"),
-            format!(".zdebug_{base}"),
-            cut(format!("__debug_{base}")),
-            cut(format!("__zdebug_{base}")),
-        ];
-        let at = bin.sections.iter().position(|s| {
-            let sect = s.name.split_once(',').map_or(s.name.as_str(), |(_, x)| x);
-            names.iter().any(|n| *n == s.name || *n == sect)
-        });
-        found.extend(at.map(|i| (id, i)));
-    }
-    found
+    SECTIONS
+        .into_iter()
+        .filter_map(|id| Some((id, crate::binary::go::dwarf::dwarf_section(bin, id)?)))
+        .collect()
 }
 
 /// The located sections' contents (inflated), those `want` names only.
@@ -206,9 +192,9 @@ fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
 /// Where the DWARF differs: what the comparison must reach. Only a unit,
 /// line program or frame table holding a differing byte (on either side)
 /// is decoded; the rest is the same bytes and needs no proof.
-struct Differing {
-    lhs: super::Differing,
-    rhs: super::Differing,
+struct Differing<'i> {
+    lhs: &'i super::Differing,
+    rhs: &'i super::Differing,
     /// `.debug_line` differs.
     lines: bool,
     /// `.debug_frame` differs.
@@ -219,15 +205,15 @@ struct Differing {
     everything: bool,
 }
 
-impl Differing {
+impl<'i> Differing<'i> {
     fn new(
-        inputs: &Inputs<'_, '_, '_>,
+        inputs: &'i Inputs<'_, '_, '_>,
         ll: &[(SectionId, usize)],
         rl: &[(SectionId, usize)],
-    ) -> Differing {
+    ) -> Differing<'i> {
         let mut need = Differing {
-            lhs: super::Differing::new(inputs.diff, true),
-            rhs: super::Differing::new(inputs.diff, false),
+            lhs: inputs.differing(true),
+            rhs: inputs.differing(false),
             lines: false,
             frames: false,
             everything: false,
@@ -340,6 +326,13 @@ impl<'a, 'd> Side<'a, 'd> {
         Some((self.loaded.index(id)?, start..start.checked_add(len)?))
     }
 
+    /// The `.debug_addr` word at index `k` of unit `u`'s table.
+    fn addr_word(&self, u: &Unit<R<'a>>, k: u64) -> Option<Place> {
+        let size = u64::from(u.encoding().address_size);
+        let at = (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?;
+        self.place(SectionId::DebugAddr, at, size)
+    }
+
     /// Where a string of `len` bytes that `v` names sits in `.debug_str` or
     /// `.debug_line_str`, its NUL included (`None` for an inline string).
     fn string_place(&self, u: &Unit<R<'a>>, v: AttributeValue<R<'a>>, len: usize) -> Option<Place> {
@@ -360,7 +353,7 @@ struct Compare<'c, 'a, 'd, 'i> {
     inputs: &'c Inputs<'i, 'i, 'i>,
     l: Side<'a, 'd>,
     r: Side<'a, 'd>,
-    need: Differing,
+    need: Differing<'c>,
     proof: &'c mut TableProof,
     dies: usize,
     rows: usize,
@@ -466,8 +459,8 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             Some(within.iter().map(|h| h.1.clone()).collect::<Vec<_>>())
         };
         let (hl, hr) = (
-            local(&self.need.lhs, self.l.info, ol..end_l),
-            local(&self.need.rhs, self.r.info, or..end_r),
+            local(self.need.lhs, self.l.info, ol..end_l),
+            local(self.need.rhs, self.r.info, or..end_r),
         );
         let all = self.need.everything;
         let touched = |h: &Option<Vec<std::ops::Range<u64>>>, r: std::ops::Range<u64>| {
@@ -599,16 +592,8 @@ impl<'a> Compare<'_, 'a, '_, '_> {
                 if !map.corresponds(p, q) {
                     return Err(());
                 }
-                let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
-                    let size = u64::from(u.encoding().address_size);
-                    s.place(
-                        SectionId::DebugAddr,
-                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
-                        size,
-                    )
-                };
-                Ok(word(l, a, i.0 as u64)
-                    .zip(word(r, b, j.0 as u64))
+                Ok(l.addr_word(a, i.0 as u64)
+                    .zip(r.addr_word(b, j.0 as u64))
                     .into_iter()
                     .collect())
             }
@@ -680,11 +665,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             };
             let location = e.attr_value(constants::DW_AT_location)?;
             let end = s.d.attr_locations_offset(u, location).ok()??.0 as u64;
-            let id = if u.encoding().version >= 5 {
-                SectionId::DebugLocLists
-            } else {
-                SectionId::DebugLoc
-            };
+            let id = location_lists(u).0;
             let bytes = s
                 .loaded
                 .get(id)
@@ -795,15 +776,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             .collect();
         if il.len() == ir.len() {
             for (i, j) in il.into_iter().zip(ir) {
-                let word = |s: &Side<'a, '_>, u: &Unit<R<'a>>, k: u64| {
-                    let size = u64::from(u.encoding().address_size);
-                    s.place(
-                        SectionId::DebugAddr,
-                        (u.addr_base.0 as u64).checked_add(k.checked_mul(size)?)?,
-                        size,
-                    )
-                };
-                out.extend(word(&self.l, a, i).zip(word(&self.r, b, j)));
+                out.extend(self.l.addr_word(a, i).zip(self.r.addr_word(b, j)));
             }
         }
         out
@@ -853,12 +826,7 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         if !self.same_locations(a, b, x, y) {
             return None;
         }
-        let v5 = a.encoding().version >= 5;
-        let (id, kind) = if v5 {
-            (SectionId::DebugLocLists, lists::Kind::LocLists)
-        } else {
-            (SectionId::DebugLoc, lists::Kind::Loc)
-        };
+        let (id, kind) = location_lists(a);
         Some(self.list_places(a, b, id, kind, p.0 as u64, q.0 as u64))
     }
 
@@ -897,6 +865,16 @@ impl<'a> Compare<'_, 'a, '_, '_> {
 }
 
 /// The unit's `DW_AT_name`, or its offset.
+/// Where unit `u`'s location lists are, and in which form: `.debug_loclists`
+/// from DWARF 5, `.debug_loc` before.
+fn location_lists(u: &Unit<R<'_>>) -> (SectionId, lists::Kind) {
+    if u.encoding().version >= 5 {
+        (SectionId::DebugLocLists, lists::Kind::LocLists)
+    } else {
+        (SectionId::DebugLoc, lists::Kind::Loc)
+    }
+}
+
 fn unit_name(d: &Dwarf<'_>, u: &Unit<R<'_>>) -> String {
     let mut cursor = u.entries();
     let name = cursor.next_dfs().ok().flatten().and_then(|e| {

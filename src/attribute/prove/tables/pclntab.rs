@@ -336,13 +336,13 @@ impl<'a> Compare<'_, 'a, '_> {
                 l,
                 &fl,
                 self.funcdata[0].clone(),
-                super::Differing::new(self.inputs.diff, true),
+                self.inputs.differing(true),
             ),
             Reach::new(
                 r,
                 &fr,
                 self.funcdata[1].clone(),
-                super::Differing::new(self.inputs.diff, false),
+                self.inputs.differing(false),
             ),
         ];
         for k in (0..prefix).chain(nl - suffix..nl) {
@@ -753,7 +753,7 @@ impl<'a> Compare<'_, 'a, '_> {
 /// table is always compared, for the end of the pctab.
 struct Reach<'s, 'a> {
     side: &'s Side<'a>,
-    differing: super::Differing,
+    differing: &'s super::Differing,
     /// Every pc-value table's offset in the pctab, sorted: a table runs
     /// to the next one (or the end of the pctab).
     tables: Vec<u64>,
@@ -771,7 +771,7 @@ impl<'s, 'a> Reach<'s, 'a> {
         side: &'s Side<'a>,
         funcs: &[Option<Func>],
         funcdata: Vec<u64>,
-        differing: super::Differing,
+        differing: &'s super::Differing,
     ) -> Self {
         let mut tables: Vec<u64> = funcs.iter().flatten().flat_map(Reach::tables_of).collect();
         tables.sort_unstable();
