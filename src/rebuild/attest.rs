@@ -14,34 +14,15 @@ use serde::Serialize;
 
 use super::inputs::InputRecord;
 use super::RebuildOutcome;
+use crate::report::attest::{Statement, Subject, Verifier};
 
-/// The in-toto Statement type this writes.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 /// The predicate type: a rebuild of a published binary from its recorded recipe, version 1.
 pub const PREDICATE_TYPE: &str = "https://twinbuild.dev/attestation/rebuild/v1";
-/// Who rebuilt, for `predicate.verifier.id`.
-pub const VERIFIER_ID: &str = "https://twinbuild.dev/twinbuild";
-
-#[derive(Serialize)]
-struct Statement<'a> {
-    #[serde(rename = "_type")]
-    type_: &'static str,
-    subject: Vec<Subject>,
-    #[serde(rename = "predicateType")]
-    predicate_type: &'static str,
-    predicate: Predicate<'a>,
-}
-
-#[derive(Serialize)]
-struct Subject {
-    name: String,
-    digest: BTreeMap<&'static str, String>,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Predicate<'a> {
-    verifier: Verifier,
+    verifier: Verifier<'static>,
     /// `identical` or `differs`.
     verdict: &'static str,
     /// `verdict == identical`, for policies that want a boolean.
@@ -55,12 +36,6 @@ struct Predicate<'a> {
     /// The rebuilt binary that was compared (the identical one, or the closest).
     rebuilt_sha256: Option<&'a str>,
     attempts: Vec<AttemptInfo<'a>>,
-}
-
-#[derive(Serialize)]
-struct Verifier {
-    id: &'static str,
-    version: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -108,24 +83,13 @@ pub fn statement(o: &RebuildOutcome) -> String {
     let source = o.inputs.iter().find(|i| i.role == "source");
     let toolchain = o.inputs.iter().find(|i| i.role == "toolchain");
     let identical = o.exit_code == crate::cli::EXIT_REPRODUCIBLE && chosen.is_some();
-    let s = Statement {
-        type_: STATEMENT_TYPE,
-        subject: vec![Subject {
-            name: o
-                .published
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&o.published.path)
-                .to_string(),
-            digest: BTreeMap::from([("sha256", o.published.sha256.clone())]),
-        }],
-        predicate_type: PREDICATE_TYPE,
-        predicate: Predicate {
-            verifier: Verifier {
-                id: VERIFIER_ID,
-                version: BTreeMap::from([("twinbuild", env!("CARGO_PKG_VERSION"))]),
-            },
+    let path = &o.published.path;
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    let s = Statement::new(
+        vec![Subject::sha256(name, &o.published.sha256)],
+        PREDICATE_TYPE,
+        Predicate {
+            verifier: Verifier::twinbuild(env!("CARGO_PKG_VERSION")),
             verdict: if identical { "identical" } else { "differs" },
             reproduced: identical,
             exit_code: o.exit_code,
@@ -161,8 +125,6 @@ pub fn statement(o: &RebuildOutcome) -> String {
                 })
                 .collect(),
         },
-    };
-    let mut text = serde_json::to_string_pretty(&s).unwrap_or_default();
-    text.push('\n');
-    text
+    );
+    s.to_json()
 }

@@ -23,20 +23,50 @@ pub const PREDICATE_TYPE: &str = "https://twinbuild.dev/attestation/reproducible
 /// Who verified, for `predicate.verifier.id`.
 pub const VERIFIER_ID: &str = "https://twinbuild.dev/twinbuild";
 
+/// An in-toto Statement v1 around one of our predicates: the envelope of
+/// both `--attest` writers (this one and `rebuild::attest`).
 #[derive(Serialize)]
-struct Statement<'a> {
+pub(crate) struct Statement<P> {
     #[serde(rename = "_type")]
     type_: &'static str,
     subject: Vec<Subject>,
     #[serde(rename = "predicateType")]
     predicate_type: &'static str,
-    predicate: Predicate<'a>,
+    predicate: P,
 }
 
+impl<P: Serialize> Statement<P> {
+    pub(crate) fn new(subject: Vec<Subject>, predicate_type: &'static str, predicate: P) -> Self {
+        Statement {
+            type_: STATEMENT_TYPE,
+            subject,
+            predicate_type,
+            predicate,
+        }
+    }
+
+    /// Pretty-printed JSON, ending in a newline.
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).expect("a Statement always serialises");
+        out.push('\n');
+        out
+    }
+}
+
+/// A file the statement is about, by its sha256.
 #[derive(Serialize)]
-struct Subject {
+pub(crate) struct Subject {
     name: String,
     digest: BTreeMap<&'static str, String>,
+}
+
+impl Subject {
+    pub(crate) fn sha256(name: String, sha256: &str) -> Subject {
+        Subject {
+            name,
+            digest: BTreeMap::from([("sha256", sha256.to_string())]),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -60,10 +90,20 @@ struct Predicate<'a> {
     report_schema_version: u32,
 }
 
+/// Who made the statement: twinbuild, at a version.
 #[derive(Serialize)]
-struct Verifier<'a> {
+pub(crate) struct Verifier<'a> {
     id: &'static str,
     version: BTreeMap<&'static str, &'a str>,
+}
+
+impl<'a> Verifier<'a> {
+    pub(crate) fn twinbuild(version: &'a str) -> Verifier<'a> {
+        Verifier {
+            id: VERIFIER_ID,
+            version: BTreeMap::from([("twinbuild", version)]),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -141,10 +181,7 @@ fn build(b: &BuildRecord) -> Build<'_> {
 /// by side (`hello (lhs)`), as names should be unique within it.
 fn subjects(r: &Report) -> Vec<Subject> {
     let (l, rr) = (file_name(&r.lhs.path), file_name(&r.rhs.path));
-    let subject = |name: String, sha: &str| Subject {
-        name,
-        digest: BTreeMap::from([("sha256", sha.to_string())]),
-    };
+    let subject = Subject::sha256;
     if l == rr && r.lhs.sha256 == r.rhs.sha256 {
         vec![subject(l.to_string(), &r.lhs.sha256)]
     } else if l == rr {
@@ -180,15 +217,11 @@ pub fn statement(report: &Report) -> String {
             fix: f.fix.as_deref(),
         })
         .collect();
-    let s = Statement {
-        type_: STATEMENT_TYPE,
-        subject: subjects(r),
-        predicate_type: PREDICATE_TYPE,
-        predicate: Predicate {
-            verifier: Verifier {
-                id: VERIFIER_ID,
-                version: BTreeMap::from([("twinbuild", r.twinbuild_version.as_str())]),
-            },
+    let s = Statement::new(
+        subjects(r),
+        PREDICATE_TYPE,
+        Predicate {
+            verifier: Verifier::twinbuild(&r.twinbuild_version),
             command: &r.command,
             verdict: r.verdict,
             reproducible: r.verdict == Verdict::Reproducible,
@@ -208,8 +241,6 @@ pub fn statement(report: &Report) -> String {
             allowances: r.allowances.clone(),
             report_schema_version: r.schema_version,
         },
-    };
-    let mut out = serde_json::to_string_pretty(&s).expect("a Statement always serialises");
-    out.push('\n');
-    out
+    );
+    s.to_json()
 }
