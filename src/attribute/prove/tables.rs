@@ -5,10 +5,12 @@
 //! - [`pclntab`]: the function table, `_func` records, pc-value tables,
 //!   file tables and funcdata offsets.
 //! - [`dwarf`]: DWARF units, DIEs, line programs, frames and ranges.
+//! - [`ehframe`]: a C toolchain's unwind tables (`.eh_frame`, `.eh_frame_hdr`).
 //! - [`symtab`]: the file's symbol table (names, addresses mapped, sizes).
 //! - [`relocs`]: PE base relocations (relocated addresses mapped).
 
 pub mod dwarf;
+pub mod ehframe;
 pub mod pclntab;
 pub mod relocs;
 pub mod symtab;
@@ -59,6 +61,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
     proof.extend(dwarf);
+    proof.extend(ehframe::prove(inputs));
     proof.extend(symtab::prove(inputs));
     proof.extend(relocs::prove(inputs));
     proof.extend(relocs::prove_macho(inputs));
