@@ -54,6 +54,10 @@ struct Expect {
     /// Text each of which some root finding's fix must contain (e.g. "-trimpath").
     #[serde(default)]
     fixes: Vec<String>,
+    /// Text no root finding's fix may contain (advice the build already
+    /// took, e.g. "build with -trimpath").
+    #[serde(default)]
+    fixes_exclude: Vec<String>,
     /// "elf", "mach-o" or "pe".
     format: String,
     /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
@@ -376,6 +380,16 @@ fn check(
                 .is_some_and(|fix| fix.contains(want.as_str()))
         }) {
             problems.push(format!("no root finding's fix mentions {want:?}"));
+        }
+    }
+    for unwanted in &expect.fixes_exclude {
+        for f in &root_findings {
+            let fix = f["fix"].as_str().unwrap_or("");
+            if fix.contains(unwanted.as_str()) {
+                problems.push(format!(
+                    "a root finding's fix says {unwanted:?}, which the build already does: {fix}"
+                ));
+            }
         }
     }
     for f in &root_findings {

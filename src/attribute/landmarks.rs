@@ -116,9 +116,9 @@ impl Landmarks {
                         go::ModInfoEntry::Build { key, value } => {
                             l.settings.insert(key.clone(), value.clone());
                         }
-                        go::ModInfoEntry::Mod(m) => {
-                            l.modules.push(format!("mod\t{}\t{}", m.path, m.version))
-                        }
+                        go::ModInfoEntry::Mod(m) => l
+                            .modules
+                            .push(format!("mod\t{}\t{}\t{}", m.path, m.version, m.sum)),
                         go::ModInfoEntry::Dep(m) => l
                             .modules
                             .push(format!("dep\t{}\t{}\t{}", m.path, m.version, m.sum)),
@@ -263,6 +263,67 @@ fn common_suffix(a: &str, b: &str) -> usize {
     }
 }
 
+/// Build settings both sides recorded in buildinfo: advice must not ask
+/// for what was already done.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Taken {
+    /// `-trimpath=true` on both sides.
+    pub trimpath: bool,
+    /// `CGO_ENABLED=1` on either side.
+    pub cgo: bool,
+}
+
+impl Taken {
+    pub fn new(l: &Landmarks, r: &Landmarks) -> Taken {
+        let both = |k: &str, v: &str| {
+            l.settings.get(k).is_some_and(|x| x == v) && r.settings.get(k).is_some_and(|x| x == v)
+        };
+        let either = |k: &str, v: &str| {
+            l.settings.get(k).is_some_and(|x| x == v) || r.settings.get(k).is_some_and(|x| x == v)
+        };
+        Taken {
+            trimpath: both("-trimpath", "true"),
+            cgo: either("CGO_ENABLED", "1"),
+        }
+    }
+}
+
+/// A module's file names in its two forms: `mod/...` where it was built as
+/// the main module, `mod@version/...` where it was built as a dependency
+/// (`go install mod/cmd@version`, or required by another main module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleForms {
+    pub module: String,
+    pub version: String,
+    pub lhs_is_dependency: bool,
+}
+
+/// The two forms of one module path, when that is what `hint` pairs.
+pub fn module_forms(hint: &Hint) -> Option<ModuleForms> {
+    let split = |long: &str, short: &str| {
+        let version = long.strip_prefix(short)?.strip_prefix('@')?;
+        let plausible = version.starts_with('v')
+            && version.len() > 1
+            && !version.contains('/')
+            && !short.is_empty()
+            && !short.starts_with('/');
+        plausible.then(|| (short.to_string(), version.to_string()))
+    };
+    if let Some((module, version)) = split(&hint.lhs, &hint.rhs) {
+        return Some(ModuleForms {
+            module,
+            version,
+            lhs_is_dependency: true,
+        });
+    }
+    let (module, version) = split(&hint.rhs, &hint.lhs)?;
+    Some(ModuleForms {
+        module,
+        version,
+        lhs_is_dependency: false,
+    })
+}
+
 /// What a buildinfo difference means, decided once from both sides' settings.
 #[derive(Debug, Clone)]
 pub struct BuildinfoClass {
@@ -362,10 +423,32 @@ pub fn buildinfo_class(l: &Landmarks, r: &Landmarks) -> BuildinfoClass {
         let main_l = l.modules.iter().find(|m| m.starts_with("mod\t"));
         let main_r = r.modules.iter().find(|m| m.starts_with("mod\t"));
         if main_l != main_r {
+            // A sum on one side only: that side built the module from its
+            // zip as a dependency (`go install mod/cmd@version`).
+            let fields = |m: Option<&String>| -> Vec<String> {
+                m.map(|s| s.split('\t').map(str::to_string).collect())
+                    .unwrap_or_default()
+            };
+            let (fl, fr) = (fields(main_l), fields(main_r));
+            let summed = |f: &[String]| f.get(3).is_some_and(|s| s.starts_with("h1:"));
+            if fl.get(1) == fr.get(1) && summed(&fl) != summed(&fr) {
+                let module = fl.get(1).cloned().unwrap_or_default();
+                let (dep, main, version) = if summed(&fl) {
+                    ("lhs", "rhs", fl.get(2).cloned().unwrap_or_default())
+                } else {
+                    ("rhs", "lhs", fr.get(2).cloned().unwrap_or_default())
+                };
+                return BuildinfoClass {
+                    cause: Cause::Buildinfo,
+                    subject: "main module".into(),
+                    title: format!("the main module is recorded as {module} {version} with its sum on the {dep} (built from the module zip: go install {module}/...@{version}) and without a sum on the {main} (built from a source tree)"),
+                    fix: Some(format!("build {module} the same way on both sides: in its source tree (for the version, from a clean checkout of the tag, where the go command stamps it from VCS) or on both with go install {module}/...@{version}")),
+                };
+            }
             return BuildinfoClass {
                 cause: Cause::Buildinfo,
                 subject: "main module".into(),
-                title: format!("the main module's recorded version differs ({} vs {}); Go stamps it from VCS", main_l.map_or("absent", |s| s.as_str()).replace('\t', " "), main_r.map_or("absent", |s| s.as_str()).replace('\t', " ")),
+                title: format!("the main module's recorded version differs ({} vs {}); Go stamps it from VCS", main_l.map_or("absent", |s| s.as_str()).replace('\t', " ").trim_end(), main_r.map_or("absent", |s| s.as_str()).replace('\t', " ").trim_end()),
                 fix: Some("build with -buildvcs=false, or build both from a clean checkout of the same tagged commit".into()),
             };
         }
@@ -381,5 +464,39 @@ pub fn buildinfo_class(l: &Landmarks, r: &Landmarks) -> BuildinfoClass {
         subject: "buildinfo".into(),
         title: "the buildinfo blob differs".into(),
         fix: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(lhs: &str, rhs: &str) -> Hint {
+        Hint {
+            variation: DERIVED_VARIATION.into(),
+            lhs: lhs.into(),
+            rhs: rhs.into(),
+        }
+    }
+
+    #[test]
+    fn a_module_and_its_versioned_form_are_told_apart_from_other_paths() {
+        let m = module_forms(&hint("mvdan.cc/sh/v3", "mvdan.cc/sh/v3@v3.14.1")).unwrap();
+        assert_eq!(
+            (m.module.as_str(), m.version.as_str(), m.lhs_is_dependency),
+            ("mvdan.cc/sh/v3", "v3.14.1", false)
+        );
+        let m = module_forms(&hint("example.com/x@v0.0.0-20260101-abcdef", "example.com/x"));
+        assert!(m.is_some_and(|m| m.lhs_is_dependency));
+        // Directories, a version that is not one, a longer path: not this case.
+        for (a, b) in [
+            ("/tmp/a/src", "/tmp/bb/src"),
+            ("/tmp/x", "/tmp/x@v1"),
+            ("example.com/x", "example.com/x@latest"),
+            ("example.com/x", "example.com/x@v1/sub"),
+            ("example.com/x", "example.com/xy"),
+        ] {
+            assert_eq!(module_forms(&hint(a, b)), None, "{a} vs {b}");
+        }
     }
 }

@@ -164,6 +164,7 @@ pub fn attribute(
         r: &r,
         hints: &all_hints,
         buildinfo: buildinfo_class,
+        settings: landmarks::Taken::new(&l.marks, &r.marks),
     };
     // Classify every hunk; what the classifier gives a root cause is what
     // the proofs may lean on.
@@ -382,6 +383,8 @@ struct Ctx<'c, 'a, 'd> {
     r: &'c Side<'a, 'd>,
     hints: &'c [Hint],
     buildinfo: landmarks::BuildinfoClass,
+    /// What both sides' buildinfo says they did, so advice never asks for it.
+    settings: landmarks::Taken,
 }
 
 impl Ctx<'_, '_, '_> {
@@ -430,7 +433,7 @@ impl Ctx<'_, '_, '_> {
                         if is_c_source(&m.text) {
                             return cgo_class(hint, detail);
                         }
-                        return path_class(&hint.variation, hint.value(), detail);
+                        return self.path_class(hint, detail, Place::FileName);
                     }
                 }
                 Mark::DwarfProducer => {
@@ -491,7 +494,7 @@ impl Ctx<'_, '_, '_> {
                 if c_symbol || c_dwarf || is_c_source(&string_around(ld, h.lhs.start)) {
                     return cgo_class(hint, detail);
                 }
-                return path_class(&hint.variation, hint.value(), detail);
+                return self.path_class(hint, detail, Place::Data);
             }
         }
         residual_class(&section.name, section.kind, sym)
@@ -575,14 +578,76 @@ impl Ctx<'_, '_, '_> {
 
 const TOOLCHAIN_FIX: &str = "pin the toolchain (a toolchain line in go.mod, GOTOOLCHAIN=goX.Y.Z) and the target level (GOAMD64, GOARM64, ...) explicitly";
 
-fn path_class(variation: &str, value: &str, detail: Option<String>) -> Class {
+/// Where an embedded path was found, for the advice.
+#[derive(Clone, Copy)]
+enum Place {
+    /// A file name the compiler recorded (pclntab file table, DWARF).
+    FileName,
+    /// Program data (a string constant).
+    Data,
+}
+
+impl Ctx<'_, '_, '_> {
+    /// An embedded path, with advice checked against what both sides did.
+    fn path_class(&self, hint: &Hint, detail: Option<String>, place: Place) -> Class {
+        if let Some(m) = landmarks::module_forms(hint) {
+            return module_class(&m, detail);
+        }
+        let variation = &hint.variation;
+        let value = hint.value();
+        let (title, fix) = if self.settings.trimpath {
+            let source = match place {
+                Place::FileName => "a //line directive or a generated file names it",
+                Place::Data if self.settings.cgo => {
+                    "the build itself put it in the program's data: a #cgo flag such as -DDIR=${SRCDIR}/... (a macro value), a generated file or a build script"
+                }
+                Place::Data => {
+                    "the build itself put it in the program's data: a generated file or a build script"
+                }
+            };
+            (
+                format!("the {variation} path {value} is embedded, though both sides built with -trimpath"),
+                format!(
+                    "-trimpath rewrites only the file names the compiler records (and maps them for the C compiler), so it cannot remove this one: {source}. Keep the {variation} out of it: take the directory at run time (a flag, an environment variable, os.Executable) or go:embed the data"
+                ),
+            )
+        } else {
+            (
+                format!("the {variation} path {value} is embedded"),
+                format!("build with -trimpath so the {variation} path is not recorded"),
+            )
+        };
+        Class {
+            cause: Cause::EmbeddedPath,
+            subject: variation.to_string(),
+            title,
+            variation: Some(variation.to_string()),
+            fix: Some(fix),
+            detail,
+            residual: Residual::No,
+            unproven: false,
+        }
+    }
+}
+
+/// One module's file names in its two forms: built as the main module on
+/// one side (`mod/...`), as a dependency on the other (`mod@version/...`).
+fn module_class(m: &landmarks::ModuleForms, detail: Option<String>) -> Class {
+    let (main, dep) = if m.lhs_is_dependency {
+        ("rhs", "lhs")
+    } else {
+        ("lhs", "rhs")
+    };
+    let (module, version) = (&m.module, &m.version);
     Class {
         cause: Cause::EmbeddedPath,
-        subject: variation.to_string(),
-        title: format!("the {variation} path {value} is embedded"),
-        variation: Some(variation.to_string()),
+        subject: format!("{module} as a dependency"),
+        title: format!(
+            "{module} was built as the main module on the {main} and as a dependency on the {dep} (go install {module}/...@{version}): its file names are {module}/... on one side, {module}@{version}/... on the other"
+        ),
+        variation: None,
         fix: Some(format!(
-            "build with -trimpath so the {variation} path is not recorded"
+            "build {module} the same way on both sides: as the main module (in its source tree or its unpacked module zip: go build ./...) or on both with go install {module}/...@{version}; -trimpath alone does not make the two forms agree"
         )),
         detail,
         residual: Residual::No,
