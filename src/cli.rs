@@ -175,7 +175,7 @@ pub struct InspectArgs {
     pub output: Option<PathBuf>,
 }
 
-fn parse_write(s: &str) -> Result<(OutputFormat, PathBuf), String> {
+pub(crate) fn parse_write(s: &str) -> Result<(OutputFormat, PathBuf), String> {
     use clap::ValueEnum;
     let (format, file) = s
         .split_once('=')

@@ -585,7 +585,20 @@ fn real(name: &str, args: &[&str], want_exit: i32) -> Option<Value> {
 /// shfmt v3.14.1 as shipped in PyPI's shfmt-py 4.2.0 (mvdan's release build: go1.27.1, -trimpath, VCS stamp).
 #[test]
 fn real_shfmt_from_pypi_rebuilds_identical() {
-    if let Some(v) = real("shfmt", &[], 0) {
+    // The same outcome also as a CI step summary and a page (--write).
+    let out = tempfile::tempdir().unwrap();
+    let (md, html) = (
+        out.path().join("rebuild.md"),
+        out.path().join("rebuild.html"),
+    );
+    let write = |f: &str, p: &Path| format!("{f}={}", p.display());
+    let args = [
+        "--write",
+        &write("markdown", &md),
+        "--write",
+        &write("html", &html),
+    ];
+    if let Some(v) = real("shfmt", &args, 0) {
         assert_eq!(
             v["published"]["sha256"],
             "76e77641faa025814b77f153b29796b8e6fa2fca03e0c76a691608b86c7ea7bf"
@@ -594,6 +607,25 @@ fn real_shfmt_from_pypi_rebuilds_identical() {
             v["attempts"].as_array().unwrap().last().unwrap()["ldflags"],
             "-w -s"
         );
+        let md = std::fs::read_to_string(&md).unwrap();
+        assert!(
+            md.starts_with("## ✅ twinbuild rebuild: identical\n"),
+            "{md}"
+        );
+        for row in [
+            "| go | go1.27.1 | buildinfo |",
+            "| module | mvdan.cc/sh/v3 v3.14.1 | buildinfo |",
+            "| 2 | `\"-w -s\"` | byte-identical |",
+        ] {
+            assert!(md.contains(row), "markdown lacks {row:?}:\n{md}");
+        }
+        let html = std::fs::read_to_string(&html).unwrap();
+        for part in [
+            "<h1 class=\"identical\">twinbuild rebuild: identical</h1>",
+            "<tr><td>go</td><td><code>go1.27.1</code></td><td>buildinfo</td></tr>",
+        ] {
+            assert!(html.contains(part), "html lacks {part:?}");
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub struct RebuildArgs {
     /// Get the inputs and stop (fills the module cache so a later rebuild works offline).
     #[arg(long)]
     pub fetch_only: bool,
-    /// Output format (human or json).
+    /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
     /// Write the report to FILE instead of stdout.
@@ -43,6 +43,9 @@ pub struct RebuildArgs {
     /// No report on stdout (the exit code still tells).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also write the outcome in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=rebuild.html.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = crate::cli::parse_write)]
+    pub write: Vec<(OutputFormat, PathBuf)>,
     /// Write a shell script that repeats the rebuild without twinbuild.
     #[arg(long, value_name = "FILE")]
     pub emit_recipe: Option<PathBuf>,
@@ -61,9 +64,6 @@ pub struct RebuildArgs {
 }
 
 pub fn run(args: RebuildArgs) -> Result<i32> {
-    if matches!(args.format, OutputFormat::Markdown | OutputFormat::Html) {
-        bail!("rebuild writes human or json (use `twinbuild diff BINARY REBUILT --format ...` with --keep-binary for the others)");
-    }
     let source = match (&args.source, &args.module) {
         (Some(dir), _) => SourceSpec::Dir(dir.clone()),
         (None, Some(m)) => match m.rsplit_once('@') {
@@ -101,8 +101,12 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
                 .with_context(|| format!("cannot write attestation {}", path.display()))?;
         }
     }
+    for (format, path) in &args.write {
+        std::fs::write(path, super::render::render(&outcome, *format))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     crate::cli::emit(
-        &super::judge::render(&outcome, args.format),
+        &super::render::render(&outcome, args.format),
         args.output.as_deref(),
         args.quiet,
     )?;

@@ -252,23 +252,40 @@ pub fn get(
     let local: Vec<(&str, &str)> = local.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // The toolchain: the go command fetches golang.org/toolchain and checks it against the checksum database.
-    let mut with_tc = local.clone();
+    // When the user's module cache holds it extracted already (the go
+    // command checked its zip against the checksum database then), it is
+    // used in place, read-only, as the go command itself would switch to
+    // it: asked with the network off, the go command writes nothing there.
+    // Otherwise it is extracted into the rebuild's own module cache from
+    // the offline proxy, the go command checking the zip again.
     let gotoolchain = recipe.go_version.clone();
+    let user_gomodcache = host.user_gomodcache.to_string_lossy();
+    let in_place = [
+        ("GOPROXY", "off"),
+        ("GOPATH", &*gopath.to_string_lossy()),
+        ("GOMODCACHE", &*user_gomodcache),
+        ("GOTOOLCHAIN", &*gotoolchain),
+    ]
+    .map(|(k, v)| (k, v.to_string()));
+    let in_place: Vec<(&str, &str)> = in_place.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut with_tc = local.clone();
     with_tc.push(("GOTOOLCHAIN", &gotoolchain));
-    let goroot = match env.run(
-        &host.local_go,
-        &["env".into(), "GOROOT".into()],
-        &empty,
-        &with_tc,
-    ) {
+    let goroot_of = |extra: &[(&str, &str)]| {
+        env.run(
+            &host.local_go,
+            &["env".into(), "GOROOT".into()],
+            &empty,
+            extra,
+        )
+    };
+    let in_place = goroot_of(&in_place)
+        .ok()
+        .filter(|out| Path::new(last_line(out)).join("bin").join("go").is_file());
+    let used_in_place = in_place.is_some();
+    let found = in_place.map(Ok).unwrap_or_else(|| goroot_of(&with_tc));
+    let goroot = match found {
         Ok(out) => {
-            let root = PathBuf::from(
-                out.lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("")
-                    .trim(),
-            );
+            let root = PathBuf::from(last_line(&out));
             if !root.join("bin").join("go").is_file() {
                 return Err(toolchain_error(
                     &recipe.go_version,
@@ -289,6 +306,8 @@ pub fn get(
                     )
                 } else if allow_network {
                     format!("module proxy {proxy_url}, through the module cache")
+                } else if used_in_place {
+                    "module cache (extracted there, used in place)".into()
                 } else {
                     "module cache".into()
                 },
@@ -442,6 +461,16 @@ pub fn get(
         records,
         notes,
     })
+}
+
+/// The last non-empty line of the go command's output (`go env` may print
+/// `go: downloading ...` lines before it).
+fn last_line(out: &str) -> &str {
+    out.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 fn with_local_toolchain<'a>(local: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {

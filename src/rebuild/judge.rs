@@ -3,20 +3,16 @@
 //! Input: the attempts and the published bytes. Output: the closest attempt,
 //! the attribution [`Report`] of published vs. rebuilt made by the existing
 //! pipeline (`binary` → `diff` → `attribute` → `report`) when no attempt is
-//! byte-identical, and the human or JSON text of a [`RebuildOutcome`].
-//!
-//! Deterministic: no durations or workspace paths in the text (the JSON keeps
-//! the attempts' durations, which `--format json` users asked for).
+//! byte-identical ([`super::render`] turns the outcome into text).
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use super::search::Verdict;
-use super::{Attempt, RebuildError, RebuildOutcome};
+use super::{Attempt, RebuildError};
 use crate::attribute;
 use crate::binary::Binary;
 use crate::harness::VariationHints;
-use crate::report::{self, Artifact, OutputFormat, Report};
+use crate::report::{self, Artifact, Report};
 
 /// The attempt to show when none is identical: identical first, then the one whose build ID is closest.
 pub fn best(attempts: &[Attempt]) -> Option<usize> {
@@ -84,193 +80,6 @@ pub fn attribute(
         attribution,
         context,
     ))
-}
-
-/// The outcome as text: human (the recipe, inputs, attempts, then the attribution) or JSON.
-pub fn render(o: &RebuildOutcome, format: OutputFormat) -> String {
-    match format {
-        OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(o)
-                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-            s.push('\n');
-            s
-        }
-        _ => human(o),
-    }
-}
-
-fn human(o: &RebuildOutcome) -> String {
-    let mut s = String::new();
-    let r = &o.recipe;
-    if o.fetched_only {
-        let _ = writeln!(
-            s,
-            "fetched the inputs of {} (no build: --fetch-only)",
-            o.published.path
-        );
-    } else if o.exit_code == 0 {
-        let _ = writeln!(
-            s,
-            "identical: {} rebuilt byte for byte from {}@{} with {}",
-            o.published.path, r.module.path, r.module.version, r.go_version
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "differs: no rebuild of {} from {}@{} with {} is byte-identical; the closest is explained below",
-            o.published.path, r.module.path, r.module.version, r.go_version
-        );
-    }
-    let _ = writeln!(
-        s,
-        "  published  sha256 {}  {} bytes",
-        o.published.sha256, o.published.size
-    );
-    if let Some(b) = best(&o.attempts) {
-        let _ = writeln!(s, "  rebuilt    sha256 {}", o.attempts[b].sha256);
-    }
-    let _ = writeln!(s, "\nRecipe (read from the binary)");
-    let row = |s: &mut String, k: &str, v: &str, from: &str| {
-        let _ = writeln!(
-            s,
-            "  {k:<12} {v}{}",
-            if from.is_empty() {
-                String::new()
-            } else {
-                format!("   [{from}]")
-            }
-        );
-    };
-    row(&mut s, "go", &r.go_version, "buildinfo");
-    row(
-        &mut s,
-        "module",
-        &format!("{} {}", r.module.path, r.module.version),
-        "buildinfo",
-    );
-    row(
-        &mut s,
-        "package",
-        &format!("{} (./{})", r.main_package, r.package_dir),
-        "buildinfo",
-    );
-    row(&mut s, "target", &r.target(), "buildinfo");
-    let env: Vec<String> = r.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    row(&mut s, "env", &env.join(" "), "buildinfo");
-    let mut flags = Vec::new();
-    if r.trimpath {
-        flags.push("-trimpath".to_string());
-    }
-    if let Some(t) = &r.tags {
-        flags.push(format!("-tags={t}"));
-    }
-    flags.extend(r.flags.iter().cloned());
-    row(&mut s, "flags", &flags.join(" "), "buildinfo");
-    match &r.ldflags {
-        Some(l) => row(&mut s, "ldflags", l, "buildinfo"),
-        None if r.trimpath => row(
-            &mut s,
-            "ldflags",
-            &format!(
-                "not recorded (-trimpath hides them); symbols {}, DWARF {}, build ID {}",
-                if r.strip_symbols {
-                    "absent (-s)"
-                } else {
-                    "present"
-                },
-                if r.strip_dwarf {
-                    "absent (-w)"
-                } else {
-                    "present"
-                },
-                if r.build_id.is_some() {
-                    "present"
-                } else {
-                    "absent (-buildid=)"
-                }
-            ),
-            "symbols, dwarf, build-id",
-        ),
-        None => row(&mut s, "ldflags", "none", "buildinfo"),
-    }
-    if let Some(g) = r.settings.get("DefaultGODEBUG") {
-        row(&mut s, "godebug", g, "buildinfo (from go.mod)");
-    }
-    match &r.vcs {
-        Some(v) => row(
-            &mut s,
-            "vcs",
-            &format!(
-                "{} {} {} {}",
-                v.vcs,
-                v.revision,
-                v.time,
-                if v.modified { "modified" } else { "clean" }
-            ),
-            "buildinfo; reproduced by the stand-in git",
-        ),
-        None => row(
-            &mut s,
-            "vcs",
-            "none (built with -buildvcs=false or outside a checkout)",
-            "buildinfo",
-        ),
-    }
-    if let Some(p) = &r.paths {
-        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
-        row(&mut s, "module root", &show(&p.module_root), "pclntab");
-        row(&mut s, "GOROOT", &show(&p.goroot), "pclntab");
-        row(&mut s, "GOMODCACHE", &show(&p.gomodcache), "pclntab");
-    }
-    row(
-        &mut s,
-        "deps",
-        &format!("{} modules", r.deps.len()),
-        "buildinfo",
-    );
-    let _ = writeln!(s, "\nInputs");
-    for i in &o.inputs {
-        let _ = writeln!(
-            s,
-            "  {:<10} {} {}   [{}]",
-            i.role,
-            i.name,
-            if i.sum.is_empty() { "-" } else { &i.sum },
-            i.from
-        );
-    }
-    if !o.attempts.is_empty() {
-        let _ = writeln!(s, "\nAttempts");
-        for (n, a) in o.attempts.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "  {}. -ldflags={}: {}",
-                n + 1,
-                a.ldflags
-                    .as_deref()
-                    .map(|l| format!("{l:?}"))
-                    .unwrap_or_else(|| "(none)".into()),
-                a.why
-            );
-        }
-    }
-    if !o.git_queries.is_empty() {
-        let _ = writeln!(s, "\nThe go command asked the stand-in git:");
-        for q in &o.git_queries {
-            let _ = writeln!(s, "  git {q}");
-        }
-    }
-    if !o.notes.is_empty() {
-        let _ = writeln!(s, "\nNotes");
-        for n in &o.notes {
-            let _ = writeln!(s, "  - {n}");
-        }
-    }
-    if let Some(report) = &o.report {
-        let _ = writeln!(s, "\nAttribution (published = lhs, rebuilt = rhs)\n");
-        s.push_str(&report.render(OutputFormat::Human, false));
-    }
-    s
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@
 //! 3. [`fake_git`] (the VCS stamp), [`paths`] (original absolute paths, in a
 //!    private mount namespace) and [`search`] (the ldflags `-trimpath` hid):
 //!    build the module *as the main module* with the recorded settings.
-//! 4. [`judge`]: compare with the existing pipeline (`diff`, `attribute`, `report`).
+//! 4. [`judge`]: compare with the existing pipeline (`diff`, `attribute`, `report`);
+//!    [`render`] writes the outcome as human text, JSON, Markdown or HTML.
 //! 5. [`script`] (`--emit-recipe`) and [`attest`] (`--attest`).
 //!
 //! Like `harness/`, this module spawns processes (the go command) and writes
@@ -29,6 +30,7 @@ pub mod inputs;
 pub mod judge;
 pub mod paths;
 pub mod recipe;
+pub mod render;
 pub mod script;
 pub mod search;
 
