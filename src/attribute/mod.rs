@@ -135,13 +135,25 @@ pub fn attribute(
         .collect();
     warnings.extend(r.marks.warnings.iter().map(|w| format!("rhs: {w}")));
 
+    let hints = variations(hints, &l.marks, &r.marks);
+    let classified = classify(&l, &r, diff, &hints);
+    let proven = prove(&l, &r, diff, &hints, classified.hunks);
+    Attribution {
+        findings: resolve(&l, &r, diff, proven, classified.one_sided),
+        warnings,
+    }
+}
+
+/// The build's variation hints and the paths derived from the sides'
+/// landmarks, longest first.
+fn variations(hints: &VariationHints, l: &Landmarks, r: &Landmarks) -> Vec<Hint> {
     let mut all_hints: Vec<Hint> = hints
         .hints
         .iter()
         .filter(|h| h.lhs != h.rhs && h.lhs.len() >= 4 && h.rhs.len() >= 4)
         .cloned()
         .collect();
-    for h in landmarks::derive_path_hints(&l.marks, &r.marks) {
+    for h in landmarks::derive_path_hints(l, r) {
         if !all_hints
             .iter()
             .any(|k| k.lhs.contains(&h.lhs) || h.lhs.contains(&k.lhs))
@@ -157,32 +169,81 @@ pub fn attribute(
             .cmp(&a.lhs.len().max(a.rhs.len()))
             .then_with(|| a.variation.cmp(&b.variation))
     });
-    let buildinfo_class = landmarks::buildinfo_class(&l.marks, &r.marks);
+    all_hints
+}
 
+/// What the classifier decided, in diff order.
+struct Classified {
+    /// Every hunk of a section both sides have: (pair, hunk, class).
+    hunks: Vec<(usize, usize, Class)>,
+    /// Every section only one side has: (pair, class).
+    one_sided: Vec<(usize, Class)>,
+}
+
+/// Classify every hunk, and every section only one side has.
+fn classify<'a, 'd>(l: &Side<'a, 'd>, r: &Side<'a, 'd>, diff: &Diff, hints: &[Hint]) -> Classified {
     let ctx = Ctx {
-        l: &l,
-        r: &r,
-        hints: &all_hints,
-        buildinfo: buildinfo_class,
+        l,
+        r,
+        hints,
+        buildinfo: landmarks::buildinfo_class(&l.marks, &r.marks),
         settings: landmarks::Taken::new(&l.marks, &r.marks),
     };
-    // Classify every hunk; what the classifier gives a root cause is what
-    // the proofs may lean on.
-    let mut classified: Vec<(usize, usize, Class)> = Vec::new();
-    let mut roots = prove::Roots::default();
+    let mut hunks = Vec::new();
     for (k, p) in diff.pairs.iter().enumerate() {
         if let (Some(i), Some(j)) = (p.lhs, p.rhs) {
             for (n, h) in p.hunks.iter().enumerate() {
-                let class = ctx.classify(i, j, h);
-                if class.residual == Residual::No {
-                    roots.lhs.push((i, h.lhs.clone()));
-                    roots.rhs.push((j, h.rhs.clone()));
-                }
-                classified.push((k, n, class));
+                hunks.push((k, n, ctx.classify(i, j, h)));
             }
         }
     }
-    roots.substitutions = all_hints
+    let one_sided = diff
+        .pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status != Status::Same && (p.lhs.is_none() || p.rhs.is_none()))
+        .map(|(k, p)| (k, ctx.one_sided(p)))
+        .collect();
+    Classified { hunks, one_sided }
+}
+
+/// What the proofs gave, in diff order.
+struct Proven {
+    hunks: Vec<Proved>,
+    /// IDs computed over the rest of the file, proven only when every other
+    /// byte is: (pair, hunk, class).
+    derived: Vec<(usize, usize, Class)>,
+}
+
+/// One classified hunk after the proofs: its final class (bytes no proof
+/// covers become a root of their own) and what proved it.
+struct Proved {
+    pair: usize,
+    hunk: usize,
+    class: Class,
+    proof: Option<prove::ProofKind>,
+    instructions: Vec<prove::InstructionDiff>,
+}
+
+/// Prove every residual hunk; what the classifier gave a root cause is
+/// what the proofs may lean on.
+fn prove<'a, 'd>(
+    l: &Side<'a, 'd>,
+    r: &Side<'a, 'd>,
+    diff: &Diff,
+    hints: &[Hint],
+    classified: Vec<(usize, usize, Class)>,
+) -> Proven {
+    let mut roots = prove::Roots::default();
+    for (k, n, class) in &classified {
+        if class.residual == Residual::No {
+            let p = &diff.pairs[*k];
+            let h = &p.hunks[*n];
+            roots.lhs.push((p.lhs.unwrap_or(0), h.lhs.clone()));
+            roots.rhs.push((p.rhs.unwrap_or(0), h.rhs.clone()));
+        }
+    }
+    roots.substitutions = hints
         .iter()
         .map(|h| (h.lhs.clone(), h.rhs.clone()))
         .collect();
@@ -195,6 +256,8 @@ pub fn attribute(
         r.marks.pclntab.as_ref(),
     );
     let proofs = Proofs {
+        l,
+        r,
         code: prove::code::CodeProver::new(l.bin, r.bin, &map),
         data: prove::data::DataProver::new(l.bin, r.bin, &map, &roots),
         tables: prove::tables::prove(&prove::tables::Inputs {
@@ -213,49 +276,70 @@ pub fn attribute(
     // no proof covers stays its consequence, marked unproven.
     let toolchain_root = roots_have(&classified, Cause::Toolchain);
 
-    let mut groups: BTreeMap<(Cause, String, String), Group> = BTreeMap::new();
-    let mut derived: Vec<(usize, usize, Class)> = Vec::new();
+    let mut out = Proven {
+        hunks: Vec::new(),
+        derived: Vec::new(),
+    };
     for (k, n, class) in classified {
         let p = &diff.pairs[k];
         let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
         let (class, proof, instructions) = match class.residual {
             Residual::No => (class, None, vec![]),
             Residual::Derived => {
-                derived.push((k, n, class));
+                out.derived.push((k, n, class));
                 continue;
             }
-            Residual::Yes => match proofs.prove(&ctx, i, j, h) {
+            Residual::Yes => match proofs.prove(i, j, h) {
                 prove::Outcome::Proven(kind) => (class, Some(kind), vec![]),
                 prove::Outcome::Derived => {
-                    derived.push((k, n, class));
+                    out.derived.push((k, n, class));
                     continue;
                 }
                 prove::Outcome::Unproven(u) if toolchain_root => (class, None, u.instructions),
                 prove::Outcome::Unproven(u) => (unproven_class(&u), None, u.instructions),
             },
         };
-        let detail = class.detail.clone();
-        let g = groups
-            .entry(group_key(&class, &p.name))
-            .or_insert_with(|| Group::new(class));
-        g.add(&ctx, p, i, j, h, detail);
-        if let Some(kind) = proof {
-            *g.proven_by.entry(kind).or_insert(0) += h.differing_bytes();
+        out.hunks.push(Proved {
+            pair: k,
+            hunk: n,
+            class,
+            proof,
+            instructions,
+        });
+    }
+    out
+}
+
+/// Group the proven hunks, the sections only one side has and the hashes
+/// over the rest into findings; then roots and consequences.
+fn resolve<'a, 'd>(
+    l: &Side<'a, 'd>,
+    r: &Side<'a, 'd>,
+    diff: &Diff,
+    proven: Proven,
+    one_sided: Vec<(usize, Class)>,
+) -> Vec<Finding> {
+    let mut groups = Groups {
+        l,
+        r,
+        diff,
+        by_key: BTreeMap::new(),
+    };
+    for p in proven.hunks {
+        let bytes = diff.pairs[p.pair].hunks[p.hunk].differing_bytes();
+        let g = groups.add(p.pair, p.hunk, p.class);
+        if let Some(kind) = p.proof {
+            *g.proven_by.entry(kind).or_insert(0) += bytes;
         }
-        for d in instructions {
+        for d in p.instructions {
             if g.instructions.len() < MAX_LOCATIONS && !g.instructions.contains(&d) {
                 g.instructions.push(d);
             }
         }
     }
-    for p in diff.pairs.iter().filter(|p| p.status != Status::Same) {
-        if p.lhs.is_some() && p.rhs.is_some() {
-            continue;
-        }
-        let class = ctx.one_sided(p);
-        let g = groups
-            .entry(group_key(&class, &p.name))
-            .or_insert_with(|| Group::new(class));
+    for (k, class) in one_sided {
+        let p = &diff.pairs[k];
+        let g = groups.entry(class, &p.name);
         g.bytes += p.differing_bytes;
         g.ranges += 1;
         if g.section.is_empty() {
@@ -264,53 +348,48 @@ pub fn attribute(
         g.size_changing += p.differing_bytes;
         // Padding between sections that only one side needs (an alignment
         // the other side met already): the layout's, when it is all fill.
-        let (bin, k) = match (p.lhs, p.rhs) {
+        let (bin, s) = match (p.lhs, p.rhs) {
             (Some(i), None) => (l.bin, i),
             (None, Some(j)) => (r.bin, j),
             _ => continue,
         };
         if g.class.residual != Residual::No
-            && bin.sections[k].kind == SectionKind::Gap
-            && bin.raw(k).iter().all(|&b| b == 0)
+            && bin.sections[s].kind == SectionKind::Gap
+            && bin.raw(s).iter().all(|&b| b == 0)
         {
             *g.proven_by.entry(prove::ProofKind::Offset).or_insert(0) += p.differing_bytes;
         }
     }
     // IDs computed over the rest of the file: proven only when every other byte is.
     let all_proven = groups
+        .by_key
         .values()
         .all(|g| !g.class.unproven && (g.class.residual == Residual::No || g.proven() == g.bytes));
-    for (k, n, class) in derived {
-        let p = &diff.pairs[k];
-        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
-        let detail = class.detail.clone();
-        let g = groups
-            .entry(group_key(&class, &p.name))
-            .or_insert_with(|| Group::new(class));
-        g.add(&ctx, p, i, j, h, detail);
+    for (k, n, class) in proven.derived {
+        let bytes = diff.pairs[k].hunks[n].differing_bytes();
+        let g = groups.add(k, n, class);
         if all_proven {
-            *g.proven_by.entry(prove::ProofKind::Hash).or_insert(0) += h.differing_bytes();
+            *g.proven_by.entry(prove::ProofKind::Hash).or_insert(0) += bytes;
         }
     }
-    Attribution {
-        findings: resolve(groups),
-        warnings,
-    }
+    roots_and_consequences(groups.by_key)
 }
 
 /// The proofs of one diff: the decoders over the address map, and the
 /// decoded comparisons of whole tables.
-struct Proofs<'m, 'b, 'd> {
-    code: prove::code::CodeProver<'m, 'b, 'd>,
-    data: prove::data::DataProver<'m, 'b, 'd>,
+struct Proofs<'s, 'a, 'd, 'm> {
+    l: &'s Side<'a, 'd>,
+    r: &'s Side<'a, 'd>,
+    code: prove::code::CodeProver<'m, 'a, 'd>,
+    data: prove::data::DataProver<'m, 'a, 'd>,
     tables: prove::TableProof,
     /// Layout quantities of both sides' headers, read at the first header hunk.
     headers: std::cell::OnceCell<std::collections::HashSet<(u64, u64)>>,
 }
 
-impl Proofs<'_, '_, '_> {
+impl Proofs<'_, '_, '_, '_> {
     /// Prove a hunk that no root explains.
-    fn prove(&self, ctx: &Ctx<'_, '_, '_>, i: usize, j: usize, h: &Hunk) -> prove::Outcome {
+    fn prove(&self, i: usize, j: usize, h: &Hunk) -> prove::Outcome {
         if let Some(d) = self.tables.difference_at(i, &h.lhs, j, &h.rhs) {
             return prove::Outcome::Unproven(prove::Unproven {
                 cause: d.cause,
@@ -325,7 +404,7 @@ impl Proofs<'_, '_, '_> {
         if self.tables.is_hash(i, &h.lhs, j, &h.rhs) {
             return prove::Outcome::Derived;
         }
-        let (ls, rs) = (&ctx.l.bin.sections[i], &ctx.r.bin.sections[j]);
+        let (ls, rs) = (&self.l.bin.sections[i], &self.r.bin.sections[j]);
         if is_code(&ls.name) {
             if let (Some(la), Some(ra)) = (ls.address, rs.address) {
                 return self.code.prove(
@@ -348,19 +427,19 @@ impl Proofs<'_, '_, '_> {
         if matches!(ls.kind, SectionKind::Header) || ls.name == "(section headers)" {
             let q = self
                 .headers
-                .get_or_init(|| prove::headers::quantities(ctx.l.bin, ctx.r.bin));
+                .get_or_init(|| prove::headers::quantities(self.l.bin, self.r.bin));
             return prove::headers::prove(
-                ctx.l.bin,
+                self.l.bin,
                 q,
                 self.code.map(),
                 i,
-                ctx.l.data(i),
+                self.l.data(i),
                 j,
-                ctx.r.data(j),
+                self.r.data(j),
                 h,
             );
         }
-        self.data.prove(i, ctx.l.data(i), j, ctx.r.data(j), h)
+        self.data.prove(i, self.l.data(i), j, self.r.data(j), h)
     }
 }
 
@@ -835,6 +914,32 @@ fn group_key(class: &Class, section: &str) -> (Cause, String, String) {
     (class.cause, section, class.subject.clone())
 }
 
+/// Findings in the making, by (cause, section, subject).
+struct Groups<'s, 'a, 'd> {
+    l: &'s Side<'a, 'd>,
+    r: &'s Side<'a, 'd>,
+    diff: &'s Diff,
+    by_key: BTreeMap<(Cause, String, String), Group>,
+}
+
+impl Groups<'_, '_, '_> {
+    /// The group of `class` in `section`, made at its first hunk.
+    fn entry(&mut self, class: Class, section: &str) -> &mut Group {
+        self.by_key
+            .entry(group_key(&class, section))
+            .or_insert_with(|| Group::new(class))
+    }
+
+    /// Add hunk `n` of pair `k` to the group of `class`.
+    fn add(&mut self, k: usize, n: usize, class: Class) -> &mut Group {
+        let (l, r, p) = (self.l, self.r, &self.diff.pairs[k]);
+        let detail = class.detail.clone();
+        let g = self.entry(class, &p.name);
+        g.add(l, r, p, n, detail);
+        g
+    }
+}
+
 /// Hunks of one (cause, section, subject).
 struct Group {
     class: Class,
@@ -878,15 +983,16 @@ impl Group {
         }
     }
 
+    /// Add hunk `n` of `p`.
     fn add(
         &mut self,
-        ctx: &Ctx<'_, '_, '_>,
+        l: &Side<'_, '_>,
+        r: &Side<'_, '_>,
         p: &SectionPair,
-        i: usize,
-        j: usize,
-        h: &Hunk,
+        n: usize,
         detail: Option<String>,
     ) {
+        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
         let bytes = h.differing_bytes();
         self.bytes += bytes;
         self.ranges += 1;
@@ -900,20 +1006,20 @@ impl Group {
         if self.section.is_empty() {
             self.section = p.name.clone();
             self.lhs_excerpt = Some(finding::excerpt(
-                ctx.l.data(i),
+                l.data(i),
                 h.lhs.start,
                 h.lhs.end,
                 EXCERPT_BYTES,
             ));
             self.rhs_excerpt = Some(finding::excerpt(
-                ctx.r.data(j),
+                r.data(j),
                 h.rhs.start,
                 h.rhs.end,
                 EXCERPT_BYTES,
             ));
         }
         if self.locations.len() < MAX_LOCATIONS {
-            let s = &ctx.l.bin.sections[i];
+            let s = &l.bin.sections[i];
             self.locations.push(Location {
                 section: p.name.clone(),
                 lhs_offset: h.lhs.start,
@@ -924,7 +1030,7 @@ impl Group {
                     .compression
                     .is_none()
                     .then(|| s.file_range.start + h.lhs.start),
-                symbol: ctx.l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.clone()),
+                symbol: l.bin.symbol_for(i, h.lhs.start).map(|s| s.name.clone()),
                 detail,
             });
         }
@@ -934,7 +1040,7 @@ impl Group {
 /// Decide roots and consequences, order the findings and number them.
 /// Residual bytes follow a root only as what they are: proven, or (under a
 /// toolchain root, and hashes of unproven content) marked unproven.
-fn resolve(groups: BTreeMap<(Cause, String, String), Group>) -> Vec<Finding> {
+fn roots_and_consequences(groups: BTreeMap<(Cause, String, String), Group>) -> Vec<Finding> {
     let mut roots: Vec<Group> = Vec::new();
     let mut residual: Vec<Group> = Vec::new();
     for (_, g) in groups {
