@@ -486,7 +486,10 @@ mod tests {
             (m.module.as_str(), m.version.as_str(), m.lhs_is_dependency),
             ("mvdan.cc/sh/v3", "v3.14.1", false)
         );
-        let m = module_forms(&hint("example.com/x@v0.0.0-20260101-abcdef", "example.com/x"));
+        let m = module_forms(&hint(
+            "example.com/x@v0.0.0-20260101-abcdef",
+            "example.com/x",
+        ));
         assert!(m.is_some_and(|m| m.lhs_is_dependency));
         // Directories, a version that is not one, a longer path: not this case.
         for (a, b) in [
