@@ -29,10 +29,11 @@ pub use cause::Cause;
 pub use finding::{Excerpt, Finding, Location};
 
 use crate::binary::{Binary, SectionKind};
-use crate::diff::{Diff, Hunk, SectionPair, Status};
-use crate::harness::{Hint, VariationHints};
+use crate::diff::{Diff, SectionPair, Status};
+use crate::harness::VariationHints;
 use classify::{Class, Residual};
 use landmarks::Landmarks;
+use prove::Proven;
 
 /// Ranges kept per finding (all are counted).
 const MAX_LOCATIONS: usize = 8;
@@ -112,114 +113,11 @@ pub fn attribute(
 
     let hints = classify::variations(hints, &l.marks, &r.marks);
     let classified = classify::classify(&l, &r, diff, &hints);
-    let proven = prove(&l, &r, diff, &hints, classified.hunks);
+    let proven = prove::prove(&l, &r, diff, &hints, classified.hunks);
     Attribution {
         findings: resolve(&l, &r, diff, proven, classified.one_sided),
         warnings,
     }
-}
-
-/// What the proofs gave, in diff order.
-struct Proven {
-    hunks: Vec<Proved>,
-    /// IDs computed over the rest of the file, proven only when every other
-    /// byte is: (pair, hunk, class).
-    derived: Vec<(usize, usize, Class)>,
-}
-
-/// One classified hunk after the proofs: its final class (bytes no proof
-/// covers become a root of their own) and what proved it.
-struct Proved {
-    pair: usize,
-    hunk: usize,
-    class: Class,
-    proof: Option<prove::ProofKind>,
-    instructions: Vec<prove::InstructionDiff>,
-}
-
-/// Prove every residual hunk; what the classifier gave a root cause is
-/// what the proofs may lean on.
-fn prove<'a, 'd>(
-    l: &Side<'a, 'd>,
-    r: &Side<'a, 'd>,
-    diff: &Diff,
-    hints: &[Hint],
-    classified: Vec<(usize, usize, Class)>,
-) -> Proven {
-    let mut roots = prove::Roots::default();
-    for (k, n, class) in &classified {
-        if class.residual == Residual::No {
-            let p = &diff.pairs[*k];
-            let h = &p.hunks[*n];
-            roots.lhs.push((p.lhs.unwrap_or(0), h.lhs.clone()));
-            roots.rhs.push((p.rhs.unwrap_or(0), h.rhs.clone()));
-        }
-    }
-    roots.substitutions = hints
-        .iter()
-        .map(|h| (h.lhs.clone(), h.rhs.clone()))
-        .collect();
-    roots.finish();
-    let map = prove::correspond::AddrMap::new(
-        l.bin,
-        r.bin,
-        diff,
-        l.marks.pclntab.as_ref(),
-        r.marks.pclntab.as_ref(),
-    );
-    let proofs = Proofs {
-        l,
-        r,
-        code: prove::code::CodeProver::new(l.bin, r.bin, &map),
-        data: prove::data::DataProver::new(l.bin, r.bin, &map, &roots),
-        tables: prove::tables::prove(&prove::tables::Inputs {
-            lhs: l.bin,
-            rhs: r.bin,
-            diff,
-            map: &map,
-            roots: &roots,
-            lhs_pclntab: l.marks.pclntab.as_ref(),
-            rhs_pclntab: r.marks.pclntab.as_ref(),
-            differing: std::sync::OnceLock::new(),
-        }),
-        headers: std::cell::OnceCell::new(),
-    };
-    // Under a toolchain root, code and data are generated differently: what
-    // no proof covers stays its consequence, marked unproven.
-    let toolchain_root = roots_have(&classified, Cause::Toolchain);
-
-    let mut out = Proven {
-        hunks: Vec::new(),
-        derived: Vec::new(),
-    };
-    for (k, n, class) in classified {
-        let p = &diff.pairs[k];
-        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
-        let (class, proof, instructions) = match class.residual {
-            Residual::No => (class, None, vec![]),
-            Residual::Derived => {
-                out.derived.push((k, n, class));
-                continue;
-            }
-            Residual::Yes => match proofs.prove(i, j, h) {
-                prove::Outcome::Proven(kind) => (class, Some(kind), vec![]),
-                prove::Outcome::Derived => {
-                    out.derived.push((k, n, class));
-                    continue;
-                }
-                prove::Outcome::Unproven(u) if toolchain_root => (class, None, u.instructions),
-                prove::Outcome::Unproven(u) => (unproven_class(&u), None, u.instructions),
-            },
-        };
-        out.hunks.push(Proved {
-            pair: k,
-            hunk: n,
-            class,
-            proof,
-            instructions,
-        });
-    }
-    out
 }
 
 /// Group the proven hunks, the sections only one side has and the hashes
@@ -285,88 +183,6 @@ fn resolve<'a, 'd>(
         }
     }
     roots_and_consequences(groups.by_key)
-}
-
-/// The proofs of one diff: the decoders over the address map, and the
-/// decoded comparisons of whole tables.
-struct Proofs<'s, 'a, 'd, 'm> {
-    l: &'s Side<'a, 'd>,
-    r: &'s Side<'a, 'd>,
-    code: prove::code::CodeProver<'m, 'a, 'd>,
-    data: prove::data::DataProver<'m, 'a, 'd>,
-    tables: prove::TableProof,
-    /// Layout quantities of both sides' headers, read at the first header hunk.
-    headers: std::cell::OnceCell<std::collections::HashSet<(u64, u64)>>,
-}
-
-impl Proofs<'_, '_, '_, '_> {
-    /// Prove a hunk that no root explains.
-    fn prove(&self, i: usize, j: usize, h: &Hunk) -> prove::Outcome {
-        if let Some(d) = self.tables.difference_at(i, &h.lhs, j, &h.rhs) {
-            return prove::Outcome::Unproven(prove::Unproven {
-                cause: d.cause,
-                subject: d.subject.clone(),
-                title: d.title.clone(),
-                instructions: vec![],
-            });
-        }
-        if self.tables.covers(i, &h.lhs, j, &h.rhs) {
-            return prove::Outcome::Proven(prove::ProofKind::Table);
-        }
-        if self.tables.is_hash(i, &h.lhs, j, &h.rhs) {
-            return prove::Outcome::Derived;
-        }
-        let (ls, rs) = (&self.l.bin.sections[i], &self.r.bin.sections[j]);
-        if is_code(&ls.name) {
-            if let (Some(la), Some(ra)) = (ls.address, rs.address) {
-                return self.code.prove(
-                    la + h.lhs.start..la + h.lhs.end,
-                    ra + h.rhs.start..ra + h.rhs.end,
-                );
-            }
-        }
-        if is_debug(&ls.name) {
-            return prove::Outcome::Unproven(prove::Unproven {
-                cause: Cause::Dwarf,
-                subject: ls.name.clone(),
-                title: format!(
-                    "DWARF in {} differs where the decoded comparison does not explain it",
-                    ls.name
-                ),
-                instructions: vec![],
-            });
-        }
-        if matches!(ls.kind, SectionKind::Header) || ls.name == "(section headers)" {
-            let q = self
-                .headers
-                .get_or_init(|| prove::headers::quantities(self.l.bin, self.r.bin));
-            return prove::headers::prove(
-                self.l.bin,
-                q,
-                self.code.map(),
-                i,
-                self.l.data(i),
-                j,
-                self.r.data(j),
-                h,
-            );
-        }
-        self.data.prove(i, self.l.data(i), j, self.r.data(j), h)
-    }
-}
-
-/// The class of bytes no proof covers: a root of their own, named where they are.
-fn unproven_class(u: &prove::Unproven) -> Class {
-    Class {
-        cause: u.cause,
-        subject: u.subject.clone(),
-        title: u.title.clone(),
-        variation: None,
-        fix: Some("nothing in the build explains this difference: find the change in the source, its dependencies or the toolchain before trusting either binary".into()),
-        detail: Some(u.subject.clone()),
-        residual: Residual::No,
-        unproven: true,
-    }
 }
 
 fn is_code(name: &str) -> bool {
@@ -640,13 +456,6 @@ fn finish(id: usize, g: Group, root: Option<usize>) -> Finding {
             .collect(),
         instructions: g.instructions,
     }
-}
-
-/// Does a root finding of `cause` exist among the classified hunks?
-fn roots_have(classified: &[(usize, usize, Class)], cause: Cause) -> bool {
-    classified
-        .iter()
-        .any(|(_, _, c)| c.residual == Residual::No && c.cause == cause)
 }
 
 #[cfg(test)]
