@@ -5,14 +5,20 @@
 //! [`Attribution`], a list of [`Finding`]s whose byte counts add up exactly
 //! to the diff's differing bytes.
 //!
-//! How: the Go structures of both sides are read ([`landmarks`]); each hunk
-//! is classified by what contains it (build ID, buildinfo, a `-X` string, a
-//! path from a variation hint, a pclntab or DWARF file name), else by its
-//! section (code, data, header, DWARF). Classified hunks are grouped into
-//! findings by (cause, section, subject). Then root versus consequence: when
-//! a root changed a size, the residual differences (moved offsets, addresses,
-//! stored lengths, hashes of other content) become `layout-shift` findings
-//! that name the root they follow from.
+//! How, one module a step, each taking the previous one's output:
+//! - the Go structures of both sides are read ([`landmarks`]);
+//! - `classify` gives each hunk a class by what contains it (build ID,
+//!   buildinfo, a `-X` string, a path from a variation hint, a pclntab or
+//!   DWARF file name), else by its section (code, data, header, DWARF): a
+//!   root cause, or a residual left for the proofs;
+//! - [`prove`] proves each residual hunk a consequence of the layout (an
+//!   address, an offset, a length, a table decoded on both sides) or names
+//!   it an unproven root of its own;
+//! - `resolve` groups the hunks into findings by (cause, section, subject)
+//!   and separates roots from consequences: when a root changed a size, the
+//!   residual differences (moved offsets, addresses, stored lengths, hashes
+//!   of other content) become `layout-shift` findings that name the root
+//!   they follow from.
 //!
 //! Pure: no I/O, no panics on malformed input.
 
@@ -114,6 +120,7 @@ pub fn attribute(
     }
 }
 
+/// Is section `name` machine code?
 fn is_code(name: &str) -> bool {
     name == ".text"
         || name.ends_with(",__text")
@@ -122,6 +129,7 @@ fn is_code(name: &str) -> bool {
         || name == ".fini"
 }
 
+/// Is section `name` DWARF?
 fn is_debug(name: &str) -> bool {
     name.starts_with(".debug") || name.starts_with(".zdebug") || name.starts_with("__DWARF,")
 }
