@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::{Cause, TOOLCHAIN_FIX};
+use super::classify::TOOLCHAIN_FIX;
+use super::Cause;
 use crate::binary::go::{self, GoInfo};
 use crate::binary::Binary;
 use crate::harness::Hint;

@@ -327,7 +327,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             }
             let (so, to) = (s.address.checked_sub(la)?, t.address.checked_sub(ra)?);
             // A symbol whose bytes a root explains (a -X string) is its root's.
-            if crate::attribute::ldflags_var(&s.name).is_some()
+            if crate::attribute::classify::ldflags_var(&s.name).is_some()
                 || self.roots.touches(true, i, &(so..so + s.size))
                 || self.roots.touches(false, j, &(to..to + t.size))
             {

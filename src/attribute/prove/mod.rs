@@ -4,9 +4,17 @@
 //! proven; what cannot be proven becomes a `code` or `data` root of its own,
 //! named by symbol.
 //!
-//! Input: both sides' binaries, the diff, the ranges the classifier gave to
-//! root causes ([`Roots`]) and the address correspondence
-//! ([`correspond::AddrMap`]). Output: per hunk, an [`Outcome`].
+//! Input: both sides, the diff, the variation hints and the classified
+//! hunks. Output: `Proven`, each hunk with its final class and what proved
+//! it; the hashes over the rest wait for `resolve`, which proves them when
+//! every other byte is.
+//!
+//! How: `prove` gathers the ranges the classifier gave to root causes
+//! ([`Roots`]) and the address correspondence ([`correspond::AddrMap`]);
+//! for each residual hunk `proofs` picks the prover, which gives an
+//! [`Outcome`]. An unproven hunk becomes a root of its own, named where it
+//! is, except under a `toolchain` root (there code and data are generated
+//! differently: it stays a consequence, marked unproven).
 //!
 //! The proofs, each by what it rests on ([`ProofKind`]):
 //! - `address` (`code`): the function around a differing code byte decodes
@@ -29,13 +37,126 @@ pub mod code;
 pub mod correspond;
 pub mod data;
 pub mod headers;
+mod proofs;
 pub mod tables;
 
 use std::ops::Range;
 
 use serde::Serialize;
 
-use super::Cause;
+use super::classify::{Class, Residual};
+use super::{Cause, Side};
+use crate::diff::Diff;
+use crate::harness::Hint;
+use proofs::Proofs;
+
+/// What the proofs gave, in diff order.
+pub(super) struct Proven {
+    pub(super) hunks: Vec<Proved>,
+    /// IDs computed over the rest of the file, proven only when every other
+    /// byte is: (pair, hunk, class).
+    pub(super) derived: Vec<(usize, usize, Class)>,
+}
+
+/// One classified hunk after the proofs: its final class (bytes no proof
+/// covers become a root of their own) and what proved it.
+pub(super) struct Proved {
+    pub(super) pair: usize,
+    pub(super) hunk: usize,
+    pub(super) class: Class,
+    pub(super) proof: Option<ProofKind>,
+    pub(super) instructions: Vec<InstructionDiff>,
+}
+
+/// Prove every residual hunk; what the classifier gave a root cause is
+/// what the proofs may lean on.
+pub(super) fn prove<'a, 'd>(
+    l: &Side<'a, 'd>,
+    r: &Side<'a, 'd>,
+    diff: &Diff,
+    hints: &[Hint],
+    classified: Vec<(usize, usize, Class)>,
+) -> Proven {
+    let mut roots = Roots::default();
+    for (k, n, class) in &classified {
+        if class.residual == Residual::No {
+            let p = &diff.pairs[*k];
+            let h = &p.hunks[*n];
+            roots.lhs.push((p.lhs.unwrap_or(0), h.lhs.clone()));
+            roots.rhs.push((p.rhs.unwrap_or(0), h.rhs.clone()));
+        }
+    }
+    roots.substitutions = hints
+        .iter()
+        .map(|h| (h.lhs.clone(), h.rhs.clone()))
+        .collect();
+    roots.finish();
+    let map = correspond::AddrMap::new(
+        l.bin,
+        r.bin,
+        diff,
+        l.marks.pclntab.as_ref(),
+        r.marks.pclntab.as_ref(),
+    );
+    let proofs = Proofs::new(l, r, diff, &map, &roots);
+    // Under a toolchain root, code and data are generated differently: what
+    // no proof covers stays its consequence, marked unproven.
+    let toolchain_root = roots_have(&classified, Cause::Toolchain);
+
+    let mut out = Proven {
+        hunks: Vec::new(),
+        derived: Vec::new(),
+    };
+    for (k, n, class) in classified {
+        let p = &diff.pairs[k];
+        let (i, j, h) = (p.lhs.unwrap_or(0), p.rhs.unwrap_or(0), &p.hunks[n]);
+        let (class, proof, instructions) = match class.residual {
+            Residual::No => (class, None, vec![]),
+            Residual::Derived => {
+                out.derived.push((k, n, class));
+                continue;
+            }
+            Residual::Yes => match proofs.prove(i, j, h) {
+                Outcome::Proven(kind) => (class, Some(kind), vec![]),
+                Outcome::Derived => {
+                    out.derived.push((k, n, class));
+                    continue;
+                }
+                Outcome::Unproven(u) if toolchain_root => (class, None, u.instructions),
+                Outcome::Unproven(u) => (unproven_class(&u), None, u.instructions),
+            },
+        };
+        out.hunks.push(Proved {
+            pair: k,
+            hunk: n,
+            class,
+            proof,
+            instructions,
+        });
+    }
+    out
+}
+
+/// The class of bytes no proof covers: a root of their own, named where they are.
+fn unproven_class(u: &Unproven) -> Class {
+    Class {
+        cause: u.cause,
+        subject: u.subject.clone(),
+        title: u.title.clone(),
+        variation: None,
+        fix: Some("nothing in the build explains this difference: find the change in the source, its dependencies or the toolchain before trusting either binary".into()),
+        detail: Some(u.subject.clone()),
+        residual: Residual::No,
+        unproven: true,
+    }
+}
+
+/// Does a root finding of `cause` exist among the classified hunks?
+fn roots_have(classified: &[(usize, usize, Class)], cause: Cause) -> bool {
+    classified
+        .iter()
+        .any(|(_, _, c)| c.residual == Residual::No && c.cause == cause)
+}
 
 /// What a proof rests on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
