@@ -451,8 +451,11 @@ fn analyse(
     context: report::Context,
 ) -> Result<Report> {
     // Both files at once: reading is mostly the kernel filling fresh pages.
+    // The lhs is hashed as it is read; the rhs only when it differs (the
+    // pair a reproducible build gives is the same bytes: one digest serves
+    // both), then on a core of its own while the pair is analysed.
     let (li, ri) = std::thread::scope(|scope| {
-        let rhs = scope.spawn(|| read_input(rhs_path, true));
+        let rhs = scope.spawn(|| read_input(rhs_path, false));
         let lhs = read_input(lhs_path, true);
         (
             lhs,
@@ -460,33 +463,40 @@ fn analyse(
         )
     });
     let (li, ri) = (li?, ri?);
-    let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
-    if lhs.format != rhs.format {
-        bail!(
-            "cannot compare a {} file ({}) with a {} file ({})",
-            lhs.format.name(),
-            lhs_path.display(),
-            rhs.format.name(),
-            rhs_path.display()
+    let same = li.data == ri.data;
+    std::thread::scope(|scope| {
+        let rhs_sha256 = (!same).then(|| scope.spawn(|| crate::binary::sha256_hex(&ri.data)));
+        let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
+        if lhs.format != rhs.format {
+            bail!(
+                "cannot compare a {} file ({}) with a {} file ({})",
+                lhs.format.name(),
+                lhs_path.display(),
+                rhs.format.name(),
+                rhs_path.display()
+            );
+        }
+        let d = diff::diff(&lhs, &rhs);
+        let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
+        let mut context = context;
+        context.notes.extend(
+            attribution
+                .warnings
+                .iter()
+                .map(|w| format!("attribution: {w}")),
         );
-    }
-    let d = diff::diff(&lhs, &rhs);
-    let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
-    let mut context = context;
-    context.notes.extend(
-        attribution
-            .warnings
-            .iter()
-            .map(|w| format!("attribution: {w}")),
-    );
-    let report = Report::new(
-        Artifact::with_sha256(&lhs_path.display().to_string(), &lhs, li.sha256.clone()),
-        Artifact::with_sha256(&rhs_path.display().to_string(), &rhs, ri.sha256.clone()),
-        &d,
-        attribution,
-        context,
-    );
-    Ok(report)
+        let rhs_sha256 = match rhs_sha256 {
+            Some(h) => Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            None => li.sha256.clone(),
+        };
+        Ok(Report::new(
+            Artifact::with_sha256(&lhs_path.display().to_string(), &lhs, li.sha256.clone()),
+            Artifact::with_sha256(&rhs_path.display().to_string(), &rhs, rhs_sha256),
+            &d,
+            attribution,
+            context,
+        ))
+    })
 }
 
 /// Writes the report where asked (the attestation, `--write` files, the
