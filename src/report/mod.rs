@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod json;
 pub mod markdown;
 pub mod progress;
+pub(crate) mod view;
 
 use std::collections::BTreeMap;
 
@@ -291,26 +292,4 @@ impl Report {
     pub fn unproven(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.proven == Some(false))
     }
-}
-
-/// How a finding's bytes were proven, in one line (`None` for a root the
-/// classifier named): `proven: address 420 B, table 12 B`, or what is not.
-pub fn proof_line(f: &Finding) -> Option<String> {
-    let proven = f.proven?;
-    let by: Vec<String> = f
-        .proven_by
-        .iter()
-        .map(|(k, v)| format!("{k} {}", human::size(*v)))
-        .collect();
-    let proved: u64 = f.proven_by.values().sum();
-    Some(match (proven, by.is_empty()) {
-        (true, _) => format!("proven: {}", by.join(", ")),
-        (false, true) => "NOT proven: no proof covers these bytes".to_string(),
-        (false, false) => format!(
-            "NOT proven: {} of {} proven ({})",
-            human::size(proved),
-            human::size(f.bytes),
-            by.join(", ")
-        ),
-    })
 }
