@@ -328,8 +328,7 @@ fn confirmations(o: &mut String, v: &View<'_>) {
             roots.join(" "),
             escape(&c.detail)
         );
-        let evidence = c.evidence();
-        if !evidence.is_empty() {
+        if let Some(evidence) = c.evidence() {
             let _ = write!(o, "<br><span class=\"muted\">{}</span>", escape(&evidence));
         }
         o.push_str("</td></tr>\n");

@@ -238,8 +238,7 @@ fn confirmations(o: &mut String, v: &View<'_>, st: &Style) {
         };
         let _ = writeln!(o, "  {} {}: {outcome}", escape(&c.variation), c.root_list());
         let _ = writeln!(o, "      {}", escape(&c.detail));
-        let evidence = c.evidence();
-        if !evidence.is_empty() {
+        if let Some(evidence) = c.evidence() {
             let _ = writeln!(o, "      {evidence}");
         }
     }

@@ -300,8 +300,7 @@ fn confirmations(out: &mut Out, v: &View<'_>) {
             c.root_list(),
             esc(&c.detail)
         );
-        let evidence = c.evidence();
-        if !evidence.is_empty() {
+        if let Some(evidence) = c.evidence() {
             let _ = write!(block, "  \n  {}", esc(&evidence));
         }
         block.push('\n');
