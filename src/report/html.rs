@@ -70,37 +70,8 @@ pub(crate) fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-const STYLE: &str = r#"
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
-*{box-sizing:border-box}
-body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:0 24px 48px}
-h1{font-size:26px;margin:0}h2{font-size:20px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}
-code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.verdict{margin:24px 0 8px;padding:16px 20px;border-radius:8px;border:2px solid}
-.verdict.reproducible{border-color:var(--ok);background:#dafbe1}.verdict.differs{border-color:var(--bad);background:#ffebe9}
-.verdict p{margin:6px 0 0}
-table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:var(--soft)}td.num,th.num{text-align:right;white-space:nowrap}
-td.digest{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
-.muted{color:var(--muted)}.wrap{word-break:break-all}
-.good{color:var(--ok)}.bad{color:var(--bad)}
-.cause{display:inline-block;padding:0 6px;border-radius:10px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#fff;white-space:nowrap}
-.bar{height:10px;border-radius:3px;min-width:2px}
-.finding{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:12px 0}
-.finding .meta{margin:0 0 8px;color:var(--muted)}
-.finding .fix{margin:8px 0 0;padding:6px 10px;background:#fff8c5;border-radius:6px}
-.locs td,.locs th{font-size:12px}
-.sides{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-top:8px}
-figure{margin:0;min-width:0}figcaption{font-size:12px;color:var(--muted);margin-bottom:2px}
-pre.hex{margin:0;padding:8px;background:var(--soft);border:1px solid var(--line);border-radius:6px;overflow-x:auto;line-height:1.45}
-pre.hex .off{color:var(--muted)}
-mark{color:#fff;border-radius:2px;padding:0 1px}
-details.shifts{margin:8px 0 0 16px}details.shifts>summary,details.more>summary{cursor:pointer;color:var(--muted)}
-footer{margin-top:40px;color:var(--muted);font-size:12px}
-.c-embedded-path{background:#8250df}.c-build-id{background:#0969da}.c-buildinfo{background:#1a7f37}.c-ldflags-x{background:#bf3989}
-.c-toolchain{background:#9a6700}.c-cgo{background:#bc4c00}.c-layout-shift{background:#6e7781}.c-dwarf{background:#0550ae}
-.c-code{background:#cf222e}.c-data{background:#a40e26}.c-header{background:#116329}.c-unattributed{background:#24292f}
-"#;
+/// The page's style sheet, inline (nothing may load).
+const STYLE: &str = include_str!("html.css");
 
 pub fn render(r: &Report) -> String {
     let v = View::new(r, Limits::HTML);
@@ -120,7 +91,7 @@ pub fn render(r: &Report) -> String {
         escape(v.artifacts[0].name),
         escape(v.artifacts[1].name)
     );
-    let _ = writeln!(o, "<style>{STYLE}</style>\n</head>\n<body>");
+    let _ = writeln!(o, "<style>\n{STYLE}</style>\n</head>\n<body>");
 
     overview(&mut o, &v);
     if v.differs() {
