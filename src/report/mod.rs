@@ -5,6 +5,9 @@
 //! records. Output: text in one of the [`OutputFormat`]s. Only this module
 //! (and `main.rs`) knows about colour, terminals and formats. The report is a
 //! pure function of its inputs: the same inputs render to the same bytes.
+//!
+//! JSON is the `Report` as serde writes it; the human, Markdown and HTML
+//! renderers format one `view::View` of it, which decides what they show.
 
 pub mod attest;
 pub mod confirmation;
@@ -135,7 +138,6 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// What goes into a report besides the diff.
 /// How a report is rendered, besides its format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -146,6 +148,7 @@ pub struct RenderOptions {
     pub verbose: bool,
 }
 
+/// What goes into a report besides the diff.
 #[derive(Debug, Default)]
 pub struct Context {
     pub command: String,
