@@ -328,10 +328,10 @@ fn findings(o: &mut String, v: &View<'_>, st: &Style) {
             let _ = writeln!(o, "      {p}");
         }
         instructions(o, x, "      ");
-        if let [a, b] = &x.sides[..] {
-            if let (Some(a), Some(b)) = (&a.excerpt, &b.excerpt) {
-                let _ = writeln!(o, "      lhs: {}", st.dim(&escape(&a.excerpt.text)));
-                let _ = writeln!(o, "      rhs: {}", st.dim(&escape(&b.excerpt.text)));
+        for side in &x.sides {
+            if let Some(e) = &side.excerpt {
+                let text = st.dim(&escape(&e.excerpt.text));
+                let _ = writeln!(o, "      {}: {text}", side.name);
             }
         }
     }

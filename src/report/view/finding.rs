@@ -18,7 +18,7 @@ pub(crate) struct FindingView<'r> {
     pub proof: Option<String>,
     /// Whether some of its bytes are not proven.
     pub unproven: bool,
-    /// Both sides' excerpts, when one is shown (empty otherwise).
+    /// Both sides' excerpts, when they are shown (empty otherwise).
     pub sides: Vec<Side<'r>>,
 }
 
@@ -65,8 +65,9 @@ pub(crate) struct Cell {
 impl<'r> FindingView<'r> {
     pub(super) fn new(f: &'r Finding, limits: &Limits) -> FindingView<'r> {
         let excerpts = [("lhs", &f.lhs_excerpt), ("rhs", &f.rhs_excerpt)];
+        let present = excerpts.iter().filter(|(_, e)| e.is_some()).count();
         let shown = (f.root.is_none() || limits.consequence_excerpts)
-            && excerpts.iter().any(|(_, e)| e.is_some());
+            && (present == 2 || present == 1 && limits.one_sided_excerpts);
         FindingView {
             finding: f,
             size: size(f.bytes),

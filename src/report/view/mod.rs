@@ -43,6 +43,9 @@ pub(crate) struct Limits {
     pub notes: usize,
     /// Whether a consequence's excerpts are shown (a layout shift's bytes say little).
     pub consequence_excerpts: bool,
+    /// Whether a finding with bytes on one side only shows them (the
+    /// terminal shows the two sides' text one above the other, or nothing).
+    pub one_sided_excerpts: bool,
     /// Rows of an excerpt's dump.
     pub excerpt_rows: usize,
 }
@@ -60,6 +63,7 @@ impl Limits {
             builds: usize::MAX,
             notes: usize::MAX,
             consequence_excerpts: true,
+            one_sided_excerpts: false,
             excerpt_rows: usize::MAX,
         }
     }
@@ -75,6 +79,7 @@ impl Limits {
         builds: 2,
         notes: 10,
         consequence_excerpts: false,
+        one_sided_excerpts: true,
         excerpt_rows: 128 / ROW,
     };
 
@@ -88,6 +93,7 @@ impl Limits {
         builds: usize::MAX,
         notes: usize::MAX,
         consequence_excerpts: true,
+        one_sided_excerpts: true,
         excerpt_rows: usize::MAX,
     };
 }

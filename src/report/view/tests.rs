@@ -246,3 +246,29 @@ fn settings_are_one_line_when_both_sides_agree() {
     check_settings(&[("GOVERSION", "go1")], &[("GOVERSION", "go1")], &[]);
     assert_eq!(super::build(&build(BuildSide::Lhs, &linux)).seconds, "1.2");
 }
+
+/// How many sides each format shows of a finding's excerpts.
+fn check_sides(lhs: bool, rhs: bool, root: Option<usize>, expected: [usize; 3]) {
+    let e = Excerpt {
+        offset: 0,
+        highlight_start: 0,
+        highlight_len: 1,
+        hex: "61".into(),
+        text: "a".into(),
+    };
+    let mut f = finding(2, root, 1);
+    f.lhs_excerpt = lhs.then(|| e.clone());
+    f.rhs_excerpt = rhs.then_some(e);
+    let formats = [Limits::human(false), Limits::MARKDOWN, Limits::HTML];
+    let got = formats.map(|limits| FindingView::new(&f, &limits).sides.len());
+    assert_eq!(got, expected, "lhs {lhs} rhs {rhs} root {root:?}");
+}
+
+#[test]
+fn excerpts_are_shown_where_the_format_has_room() {
+    check_sides(true, true, None, [2, 2, 2]);
+    check_sides(true, false, None, [0, 2, 2]);
+    check_sides(false, false, None, [0, 0, 0]);
+    // Markdown leaves a consequence's bytes out.
+    check_sides(true, true, Some(1), [2, 0, 2]);
+}
