@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::html::file_name;
+use super::view::file_name;
 use super::{Report, Verdict};
 use crate::attribute::Cause;
 use crate::binary::Format;

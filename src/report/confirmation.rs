@@ -163,10 +163,10 @@ impl Confirmation {
         }
     }
 
-    /// The facts of the confirming build in one line (empty when there was none).
-    pub fn evidence(&self) -> String {
+    /// The facts of the confirming build in one line (`None` when there was none).
+    pub fn evidence(&self) -> Option<String> {
         let (Some(b), Some(d)) = (&self.rebuilt, self.differing_bytes) else {
-            return String::new();
+            return None;
         };
         let mut line = format!(
             "confirming build: sha256 {}, {d} B differ from the lhs",
@@ -179,7 +179,7 @@ impl Confirmation {
             let ids: Vec<String> = self.also_gone.iter().map(|id| format!("[{id}]")).collect();
             line.push_str(&format!("; gone with it too: {}", ids.join(" ")));
         }
-        line
+        Some(line)
     }
 
     /// The roots as `[1] [3]`.

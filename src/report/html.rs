@@ -17,16 +17,12 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::human::size;
-use super::{ConfirmOutcome, Report, Verdict};
-use crate::attribute::{Cause, Excerpt, Finding};
-use crate::diff::Status;
-use crate::harness::BuildRecord;
-
-/// Findings rendered in full; the rest are counted (the JSON has them all).
-const MAX_FINDINGS: usize = 500;
-/// Bytes per row of an excerpt's hex dump.
-const ROW: usize = 16;
+use super::view::{
+    plural, size, BuildView, Cell, FindingView, Limits, SectionView, Side, View, ROW,
+};
+use super::{ConfirmOutcome, Report};
+use crate::attribute::Cause;
+use crate::diff::Compared;
 
 /// Escape text for HTML element content and quoted attribute values.
 ///
@@ -74,50 +70,16 @@ pub(crate) fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The file-name part of a path, for titles (either separator).
-pub(crate) fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\'])
-        .find(|p| !p.is_empty())
-        .unwrap_or(path)
-}
-
-const STYLE: &str = r#"
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
-*{box-sizing:border-box}
-body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:0 24px 48px}
-h1{font-size:26px;margin:0}h2{font-size:20px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:0 0 6px}
-code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.verdict{margin:24px 0 8px;padding:16px 20px;border-radius:8px;border:2px solid}
-.verdict.reproducible{border-color:var(--ok);background:#dafbe1}.verdict.differs{border-color:var(--bad);background:#ffebe9}
-.verdict p{margin:6px 0 0}
-table{border-collapse:collapse;margin:8px 0;width:100%}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:var(--soft)}td.num,th.num{text-align:right;white-space:nowrap}
-td.digest{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
-.muted{color:var(--muted)}.wrap{word-break:break-all}
-.good{color:var(--ok)}.bad{color:var(--bad)}
-.cause{display:inline-block;padding:0 6px;border-radius:10px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:#fff;white-space:nowrap}
-.bar{height:10px;border-radius:3px;min-width:2px}
-.finding{border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:12px 0}
-.finding .meta{margin:0 0 8px;color:var(--muted)}
-.finding .fix{margin:8px 0 0;padding:6px 10px;background:#fff8c5;border-radius:6px}
-.locs td,.locs th{font-size:12px}
-.sides{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-top:8px}
-figure{margin:0;min-width:0}figcaption{font-size:12px;color:var(--muted);margin-bottom:2px}
-pre.hex{margin:0;padding:8px;background:var(--soft);border:1px solid var(--line);border-radius:6px;overflow-x:auto;line-height:1.45}
-pre.hex .off{color:var(--muted)}
-mark{color:#fff;border-radius:2px;padding:0 1px}
-details.shifts{margin:8px 0 0 16px}details.shifts>summary,details.more>summary{cursor:pointer;color:var(--muted)}
-footer{margin-top:40px;color:var(--muted);font-size:12px}
-.c-embedded-path{background:#8250df}.c-build-id{background:#0969da}.c-buildinfo{background:#1a7f37}.c-ldflags-x{background:#bf3989}
-.c-toolchain{background:#9a6700}.c-cgo{background:#bc4c00}.c-layout-shift{background:#6e7781}.c-dwarf{background:#0550ae}
-.c-code{background:#cf222e}.c-data{background:#a40e26}.c-header{background:#116329}.c-unattributed{background:#24292f}
-"#;
+/// The page's style sheet, inline (nothing may load).
+const STYLE: &str = include_str!("html.css");
 
 pub fn render(r: &Report) -> String {
+    let v = View::new(r, Limits::HTML);
     let mut o = String::with_capacity(64 * 1024);
-    let verdict = match r.verdict {
-        Verdict::Reproducible => "reproducible",
-        Verdict::Differs => "not reproducible",
+    let verdict = if v.differs() {
+        "not reproducible"
+    } else {
+        "reproducible"
     };
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     // Defence in depth behind escaping: nothing may load, nothing may run.
@@ -126,24 +88,24 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         o,
         "<title>twinbuild: {verdict}: {} vs {}</title>",
-        escape(file_name(&r.lhs.path)),
-        escape(file_name(&r.rhs.path))
+        escape(v.artifacts[0].name),
+        escape(v.artifacts[1].name)
     );
-    let _ = writeln!(o, "<style>{STYLE}</style>\n</head>\n<body>");
+    let _ = writeln!(o, "<style>\n{STYLE}</style>\n</head>\n<body>");
 
-    overview(&mut o, r);
-    if r.verdict == Verdict::Differs {
-        root_causes(&mut o, r);
-        confirmations(&mut o, r);
-        by_cause(&mut o, r);
+    overview(&mut o, &v);
+    if v.differs() {
+        root_causes(&mut o, &v);
+        confirmations(&mut o, &v);
+        by_cause(&mut o, &v);
     }
-    sections(&mut o, r);
-    if !r.findings.is_empty() {
-        findings(&mut o, r);
+    sections(&mut o, &v);
+    if !v.findings.is_empty() {
+        findings(&mut o, &v);
     }
     if !r.notes.is_empty() {
         o.push_str("<h2 id=\"notes\">Notes</h2>\n<ul>\n");
-        for n in &r.notes {
+        for n in v.notes().items {
             let _ = writeln!(o, "<li>{}</li>", escape(n));
         }
         o.push_str("</ul>\n");
@@ -163,52 +125,48 @@ fn cause_badge(c: Cause) -> String {
     format!("<span class=\"cause c-{0}\">{0}</span>", c.code())
 }
 
-fn overview(o: &mut String, r: &Report) {
-    let s = &r.summary;
-    match r.verdict {
-        Verdict::Reproducible => {
-            let _ = writeln!(
-                o,
-                "<header class=\"verdict reproducible\" id=\"verdict\"><h1>Reproducible</h1><p>The two binaries are byte-identical ({}, sha256 <code>{}</code>). Exit code {}.</p></header>",
-                size(r.lhs.size),
-                escape(&r.lhs.sha256),
-                r.exit_code
-            );
+/// A link to a finding: `[3]`.
+fn link(id: usize) -> String {
+    format!("<a href=\"#f{id}\">[{id}]</a>")
+}
+
+fn overview(o: &mut String, v: &View<'_>) {
+    let r = v.report;
+    if v.differs() {
+        let _ = write!(
+            o,
+            "<header class=\"verdict differs\" id=\"verdict\"><h1>Not reproducible</h1><p>{} differ {}. Exit code {}.</p>",
+            v.size, v.extent, r.exit_code
+        );
+        if v.gate_passes {
+            o.push_str("<p><strong>The gate passes: every root cause is allowed.</strong></p>");
         }
-        Verdict::Differs => {
-            let roots = r.roots().count();
+        if let Some(bytes) = &v.unproven_size {
             let _ = write!(
                 o,
-                "<header class=\"verdict differs\" id=\"verdict\"><h1>Not reproducible</h1><p>{} differ in {} of {} sections; {} root cause{}. Exit code {}.</p>",
-                size(s.differing_bytes),
-                s.sections_differing,
-                s.sections_total,
-                roots,
-                if roots == 1 { "" } else { "s" },
-                r.exit_code
+                "<p><strong>Unproven: {bytes} differ with no proven cause; no <code>--allow</code> passes them.</strong></p><ul class=\"unproven\">"
             );
-            if r.exit_code == 0 {
-                o.push_str("<p><strong>The gate passes: every root cause is allowed.</strong></p>");
-            }
-            if s.unproven_bytes > 0 {
+            for x in v.unproven().items {
+                let f = x.finding;
                 let _ = write!(
                     o,
-                    "<p><strong>Unproven: {} differ with no proven cause; no <code>--allow</code> passes them.</strong></p><ul class=\"unproven\">",
-                    size(s.unproven_bytes)
+                    "<li>{} {} {}</li>",
+                    link(f.id),
+                    cause_badge(f.cause),
+                    escape(&f.title)
                 );
-                for f in r.unproven().take(8) {
-                    let _ = write!(
-                        o,
-                        "<li><a href=\"#f{0}\">[{0}]</a> {1} {2}</li>",
-                        f.id,
-                        cause_badge(f.cause),
-                        escape(&f.title)
-                    );
-                }
-                o.push_str("</ul>");
             }
-            o.push_str("</header>\n");
+            o.push_str("</ul>");
         }
+        o.push_str("</header>\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "<header class=\"verdict reproducible\" id=\"verdict\"><h1>Reproducible</h1><p>The two binaries are byte-identical ({}, sha256 <code>{}</code>). Exit code {}.</p></header>",
+            v.size,
+            escape(&r.lhs.sha256),
+            r.exit_code
+        );
     }
     if !r.allowances.is_empty() {
         let list: Vec<String> = r.allowances.iter().map(|c| cause_badge(*c)).collect();
@@ -220,21 +178,23 @@ fn overview(o: &mut String, r: &Report) {
     }
 
     o.push_str("<h2 id=\"artifacts\">Artifacts</h2>\n<table>\n<tr><th>side</th><th>path</th><th class=\"num\">size</th><th>format</th><th>sha256</th></tr>\n");
-    for (side, a) in [("lhs", &r.lhs), ("rhs", &r.rhs)] {
+    for a in &v.artifacts {
+        let x = a.artifact;
         let _ = writeln!(
             o,
-            "<tr><td>{side}</td><td class=\"wrap\"><code>{}</code></td><td class=\"num\" title=\"{} bytes\">{}</td><td>{} {}</td><td class=\"digest\">{}</td></tr>",
-            escape(&a.path),
+            "<tr><td>{}</td><td class=\"wrap\"><code>{}</code></td><td class=\"num\" title=\"{} bytes\">{}</td><td>{} {}</td><td class=\"digest\">{}</td></tr>",
+            a.side,
+            escape(&x.path),
+            x.size,
             a.size,
-            size(a.size),
-            a.format.name(),
-            escape(&a.arch),
-            escape(&a.sha256)
+            x.format.name(),
+            escape(&x.arch),
+            escape(&x.sha256)
         );
     }
     o.push_str("</table>\n");
 
-    if r.toolchain.is_none() && r.builds.is_empty() {
+    if r.toolchain.is_none() && v.builds.is_empty() {
         return;
     }
     o.push_str("<h2 id=\"builds\">Toolchain and builds</h2>\n");
@@ -250,81 +210,64 @@ fn overview(o: &mut String, r: &Report) {
             escape(&t.version)
         );
     }
-    if !r.builds.is_empty() {
+    if !v.builds.is_empty() {
         o.push_str("<table>\n<tr><th>side</th><th>go version</th><th>target</th><th class=\"num\">time</th><th>command</th></tr>\n");
-        for b in &r.builds {
+        for b in &v.builds {
             build_row(o, b);
         }
         o.push_str("</table>\n");
     }
 }
 
-fn build_row(o: &mut String, b: &BuildRecord) {
-    let target = match (b.go_env.get("GOOS"), b.go_env.get("GOARCH")) {
-        (Some(os), Some(arch)) => format!("{}/{}", escape(os), escape(arch)),
-        _ => "-".into(),
-    };
+fn build_row(o: &mut String, b: &BuildView<'_>) {
+    let x = b.record;
     let _ = write!(
         o,
-        "<tr><td>{}</td><td><code>{}</code></td><td>{target}</td><td class=\"num\">{:.1} s</td><td class=\"wrap\"><code>{}</code>",
-        b.side.name(),
-        escape(&b.go_version),
-        b.duration.as_secs_f64(),
-        escape(&b.command.join(" "))
+        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{} s</td><td class=\"wrap\"><code>{}</code>",
+        x.side.name(),
+        escape(&x.go_version),
+        b.target.as_deref().map_or("-".into(), escape),
+        b.seconds,
+        escape(&b.command)
     );
-    let _ = write!(o, "<details class=\"more\"><summary>workdir, environment and go env</summary><table class=\"locs\">");
-    let _ = write!(
-        o,
-        "<tr><th>workdir</th><td class=\"wrap\"><code>{}</code></td></tr>",
-        escape(&b.workdir.display().to_string())
-    );
-    let _ = write!(
-        o,
-        "<tr><th>artifact</th><td class=\"wrap\"><code>{}</code></td></tr>",
-        escape(&b.artifact.display().to_string())
-    );
-    for (k, v) in &b.env {
-        let _ = write!(
-            o,
-            "<tr><th>{}</th><td class=\"wrap\"><code>{}</code></td></tr>",
-            escape(k),
-            escape(v)
+    o.push_str("<details class=\"more\"><summary>workdir, environment and go env</summary><table class=\"locs\">");
+    let workdir = x.workdir.display().to_string();
+    let artifact = x.artifact.display().to_string();
+    let rows = [("workdir", &workdir), ("artifact", &artifact)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(x.env.iter().map(|(k, v)| (escape(k), v)))
+        .chain(
+            x.go_env
+                .iter()
+                .map(|(k, v)| (format!("go env {}", escape(k)), v)),
         );
-    }
-    for (k, v) in &b.go_env {
+    for (k, v) in rows {
         let _ = write!(
             o,
-            "<tr><th>go env {}</th><td class=\"wrap\"><code>{}</code></td></tr>",
-            escape(k),
+            "<tr><th>{k}</th><td class=\"wrap\"><code>{}</code></td></tr>",
             escape(v)
         );
     }
     o.push_str("</table></details></td></tr>\n");
 }
 
-/// Bytes moved by a root: the layout-shift findings that name it.
-fn shifted(r: &Report, root: &Finding) -> (usize, u64) {
-    r.findings
-        .iter()
-        .filter(|g| g.root == Some(root.id))
-        .fold((0, 0), |(n, b), g| (n + 1, b + g.bytes))
-}
-
-fn root_causes(o: &mut String, r: &Report) {
+fn root_causes(o: &mut String, v: &View<'_>) {
     o.push_str("<h2 id=\"root-causes\">Root causes</h2>\n<ol class=\"roots\">\n");
-    for f in r.roots() {
-        let (n, bytes) = shifted(r, f);
+    for root in v.listed_roots().items {
+        let x = v.root(root);
+        let f = x.finding;
         let _ = write!(
             o,
-            "<li><a href=\"#f{0}\">[{0}]</a> {1} {2} <span class=\"muted\">{3} in <code>{4}</code>",
-            f.id,
+            "<li>{} {} {} <span class=\"muted\">{} in <code>{}</code>",
+            link(f.id),
             cause_badge(f.cause),
             escape(&f.title),
-            size(f.bytes),
+            x.size,
             escape(&f.section)
         );
-        if n > 0 {
-            let _ = write!(o, "; {} {}", size(bytes), f.cause.consequence());
+        if let Some(c) = &root.consequence {
+            let _ = write!(o, "; {c}");
         }
         o.push_str("</span>");
         if let Some(fix) = &f.fix {
@@ -336,17 +279,14 @@ fn root_causes(o: &mut String, r: &Report) {
 }
 
 /// `verify --confirm`: one row per variation removed.
-fn confirmations(o: &mut String, r: &Report) {
-    if r.confirmations.is_empty() {
+fn confirmations(o: &mut String, v: &View<'_>) {
+    let all = &v.report.confirmations;
+    if all.is_empty() {
         return;
     }
     o.push_str("<h2 id=\"confirmations\">Causal checks</h2>\n<p>The rhs rebuilt with one variation taken from the lhs (<code>--confirm</code>).</p>\n<table>\n<tr><th>variation</th><th>roots</th><th>outcome</th><th>what it showed</th></tr>\n");
-    for c in &r.confirmations {
-        let roots: Vec<String> = c
-            .roots
-            .iter()
-            .map(|id| format!("<a href=\"#f{id}\">[{id}]</a>"))
-            .collect();
+    for c in all {
+        let roots: Vec<String> = c.roots.iter().map(|id| link(*id)).collect();
         let outcome = match c.outcome {
             ConfirmOutcome::Refuted => "<strong class=\"bad\">refuted</strong>",
             ConfirmOutcome::Confirmed => "<strong class=\"good\">confirmed</strong>",
@@ -359,8 +299,7 @@ fn confirmations(o: &mut String, r: &Report) {
             roots.join(" "),
             escape(&c.detail)
         );
-        let evidence = c.evidence();
-        if !evidence.is_empty() {
+        if let Some(evidence) = c.evidence() {
             let _ = write!(o, "<br><span class=\"muted\">{}</span>", escape(&evidence));
         }
         o.push_str("</td></tr>\n");
@@ -368,45 +307,41 @@ fn confirmations(o: &mut String, r: &Report) {
     o.push_str("</table>\n");
 }
 
-fn by_cause(o: &mut String, r: &Report) {
-    let s = &r.summary;
-    let mut causes: Vec<(&String, &u64)> = s.by_cause.iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+fn by_cause(o: &mut String, v: &View<'_>) {
     o.push_str("<h2 id=\"by-cause\">Bytes by cause</h2>\n<table>\n<tr><th>cause</th><th class=\"num\">bytes</th><th class=\"num\">share</th><th style=\"width:40%\"></th></tr>\n");
-    for (code, bytes) in causes {
-        let pct = if s.differing_bytes == 0 {
-            0.0
-        } else {
-            *bytes as f64 * 100.0 / s.differing_bytes as f64
-        };
+    for s in &v.by_cause {
         // The code comes from our own enum; anything else is escaped and drawn grey.
-        let class = Cause::from_code(code)
+        let class = Cause::from_code(s.cause)
             .map_or("c-unattributed".to_string(), |c| format!("c-{}", c.code()));
         let _ = writeln!(
             o,
-            "<tr><td><span class=\"cause {class}\">{}</span></td><td class=\"num\" title=\"{bytes} bytes\">{}</td><td class=\"num\">{pct:.1}%</td><td><div class=\"bar {class}\" style=\"width:{pct:.1}%\"></div></td></tr>",
-            escape(code),
-            size(*bytes)
+            "<tr><td><span class=\"cause {class}\">{}</span></td><td class=\"num\" title=\"{} bytes\">{}</td><td class=\"num\">{pct:.1}%</td><td><div class=\"bar {class}\" style=\"width:{pct:.1}%\"></div></td></tr>",
+            escape(s.cause),
+            s.bytes,
+            s.size,
+            pct = s.percent
         );
     }
-    let _ = writeln!(o, "<tr><th>total</th><th class=\"num\" title=\"{0} bytes\">{1}</th><th class=\"num\">100%</th><th></th></tr>\n</table>", s.differing_bytes, size(s.differing_bytes));
+    let total = v.report.summary.differing_bytes;
+    let _ = writeln!(o, "<tr><th>total</th><th class=\"num\" title=\"{total} bytes\">{}</th><th class=\"num\">100%</th><th></th></tr>\n</table>", v.size);
 }
 
-fn section_row(o: &mut String, x: &super::SectionRow) {
-    let status = match x.status {
-        Status::Same => "same".to_string(),
-        other => format!("<strong>{}</strong>", other.name()),
+fn section_row(o: &mut String, x: &SectionView<'_>) {
+    let status = if x.same {
+        "same".to_string()
+    } else {
+        format!("<strong>{}</strong>", x.row.status.name())
     };
     let _ = write!(
         o,
         "<tr><td class=\"wrap\"><code>{}</code></td><td>{status}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-        escape(&x.name),
-        size(x.lhs_size),
-        size(x.rhs_size),
-        if x.differing_bytes > 0 { size(x.differing_bytes) } else { "-".into() },
-        if x.compared == crate::diff::Compared::Decompressed { "decompressed" } else { "" }
+        escape(&x.row.name),
+        x.lhs,
+        x.rhs,
+        x.differing,
+        if x.row.compared == Compared::Decompressed { "decompressed" } else { "" }
     );
-    if let Some(w) = &x.warning {
+    if let Some(w) = &x.row.warning {
         let _ = write!(
             o,
             "<tr><td></td><td colspan=\"5\" class=\"muted\">note: {}</td></tr>",
@@ -416,16 +351,17 @@ fn section_row(o: &mut String, x: &super::SectionRow) {
     o.push('\n');
 }
 
-fn sections(o: &mut String, r: &Report) {
+/// The differing sections, then the identical ones folded.
+fn sections(o: &mut String, v: &View<'_>) {
     const HEAD: &str = "<tr><th>section</th><th>status</th><th class=\"num\">lhs</th><th class=\"num\">rhs</th><th class=\"num\">differing</th><th>compared</th></tr>\n";
-    let s = &r.summary;
+    let s = &v.report.summary;
     let _ = writeln!(
         o,
         "<h2 id=\"sections\">Sections</h2>\n<p>{} of {} sections differ.</p>",
         s.sections_differing, s.sections_total
     );
-    let (differing, same): (Vec<_>, Vec<_>) =
-        r.sections.iter().partition(|x| x.status != Status::Same);
+    let (same, differing): (Vec<_>, Vec<_>) =
+        v.listed_sections().items.into_iter().partition(|x| x.same);
     if !differing.is_empty() {
         let _ = write!(o, "<table>\n{HEAD}");
         for x in &differing {
@@ -439,7 +375,7 @@ fn sections(o: &mut String, r: &Report) {
             "<details class=\"more\"{}><summary>{} identical section{}</summary>\n<table>\n{HEAD}",
             if differing.is_empty() { " open" } else { "" },
             same.len(),
-            if same.len() == 1 { "" } else { "s" }
+            plural(same.len())
         );
         for x in &same {
             section_row(o, x);
@@ -448,65 +384,43 @@ fn sections(o: &mut String, r: &Report) {
     }
 }
 
-fn findings(o: &mut String, r: &Report) {
-    let _ = writeln!(o, "<h2 id=\"findings\">Findings</h2>\n<p>{} finding{}; root causes first, the layout shifts each one caused folded under it.</p>", r.findings.len(), if r.findings.len() == 1 { "" } else { "s" });
-    let mut shown = 0usize;
-    let is_root_id = |id: usize| r.findings.iter().any(|f| f.id == id && f.root.is_none());
-    for root in r.roots() {
-        if shown >= MAX_FINDINGS {
-            break;
-        }
-        finding(o, root);
-        shown += 1;
-        let children: Vec<&Finding> = r
-            .findings
-            .iter()
-            .filter(|g| g.root == Some(root.id))
-            .collect();
-        if children.is_empty() {
+/// Root causes first, the layout shifts each one caused folded under it.
+fn findings(o: &mut String, v: &View<'_>) {
+    let total = v.findings.len();
+    let _ = writeln!(o, "<h2 id=\"findings\">Findings</h2>\n<p>{total} finding{}; root causes first, the layout shifts each one caused folded under it.</p>", plural(total));
+    let folded = v.folded();
+    for fold in &folded.roots {
+        finding(o, fold.root);
+        let n = fold.view.consequences.len();
+        if n == 0 {
             continue;
         }
-        let bytes: u64 = children.iter().map(|g| g.bytes).sum();
         let _ = writeln!(
             o,
-            "<details class=\"shifts\"><summary>{} finding{} follow{} from [{}]: {} moved or recomputed because of it</summary>",
-            children.len(),
-            if children.len() == 1 { "" } else { "s" },
-            if children.len() == 1 { "s" } else { "" },
-            root.id,
-            size(bytes)
+            "<details class=\"shifts\"><summary>{n} finding{} follow{} from [{}]: {} moved or recomputed because of it</summary>",
+            plural(n),
+            if n == 1 { "s" } else { "" },
+            fold.root.finding.id,
+            size(fold.view.shifted)
         );
-        for g in children {
-            if shown >= MAX_FINDINGS {
-                break;
-            }
-            finding(o, g);
-            shown += 1;
+        for x in &fold.shown {
+            finding(o, x);
         }
         o.push_str("</details>\n");
     }
-    // Findings naming a root that is not in the report: shown, never dropped.
-    let orphans: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.root.is_some_and(|id| !is_root_id(id)))
-        .collect();
-    if !orphans.is_empty() && shown < MAX_FINDINGS {
+    if !folded.others.is_empty() {
         o.push_str("<h3>Other findings</h3>\n");
-        for g in orphans {
-            if shown >= MAX_FINDINGS {
-                break;
-            }
-            finding(o, g);
-            shown += 1;
+        for x in &folded.others {
+            finding(o, x);
         }
     }
-    if shown < r.findings.len() {
-        let _ = writeln!(o, "<p class=\"muted\">{} more findings are not shown here; <code>--format json</code> has every one.</p>", r.findings.len() - shown);
+    if folded.hidden > 0 {
+        let _ = writeln!(o, "<p class=\"muted\">{} more findings are not shown here; <code>--format json</code> has every one.</p>", folded.hidden);
     }
 }
 
-fn finding(o: &mut String, f: &Finding) {
+fn finding(o: &mut String, x: &FindingView<'_>) {
+    let f = x.finding;
     let _ = write!(
         o,
         "<article class=\"finding\" id=\"f{0}\">\n<h3>[{0}] {1} {2}</h3>\n<p class=\"meta\">",
@@ -514,16 +428,9 @@ fn finding(o: &mut String, f: &Finding) {
         cause_badge(f.cause),
         escape(&f.title)
     );
-    let _ = write!(
-        o,
-        "{} in {} range{} of <code>{}</code>",
-        size(f.bytes),
-        f.ranges,
-        if f.ranges == 1 { "" } else { "s" },
-        escape(&f.section)
-    );
+    let _ = write!(o, "{} of <code>{}</code>", x.extent, escape(&f.section));
     if let Some(root) = f.root {
-        let _ = write!(o, "; follows from <a href=\"#f{root}\">[{root}]</a>");
+        let _ = write!(o, "; follows from {}", link(root));
     }
     if let Some(v) = &f.variation {
         let _ = write!(o, "; variation: <code>{}</code>", escape(v));
@@ -547,14 +454,15 @@ fn finding(o: &mut String, f: &Finding) {
         }
         o.push_str("</table>\n");
     }
-    if f.lhs_excerpt.is_some() || f.rhs_excerpt.is_some() {
+    if !x.sides.is_empty() {
         o.push_str("<div class=\"sides\">\n");
-        excerpt(o, "lhs", f.lhs_excerpt.as_ref(), f);
-        excerpt(o, "rhs", f.rhs_excerpt.as_ref(), f);
+        for side in &x.sides {
+            excerpt(o, side, x);
+        }
         o.push_str("</div>\n");
     }
-    if let Some(p) = super::proof_line(f) {
-        let _ = writeln!(o, "<p class=\"proof\">{}</p>", escape(&p));
+    if let Some(p) = &x.proof {
+        let _ = writeln!(o, "<p class=\"proof\">{}</p>", escape(p));
     }
     if !f.instructions.is_empty() {
         o.push_str("<table class=\"asm\"><tr><th>function</th><th>lhs</th><th>rhs</th></tr>\n");
@@ -581,98 +489,78 @@ fn finding(o: &mut String, f: &Finding) {
     o.push_str("</article>\n");
 }
 
-/// Decode an excerpt's hex; `None` when it is not well-formed hex.
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    let b = hex.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    b.chunks(2)
-        .map(|p| {
-            std::str::from_utf8(p)
-                .ok()
-                .and_then(|s| u8::from_str_radix(s, 16).ok())
-        })
-        .collect()
-}
-
 /// One side's bytes as an annotated hex dump: offset, 16 bytes of hex, the
 /// same bytes as text; the differing bytes are `<mark>`ed with the cause.
-fn excerpt(o: &mut String, side: &str, e: Option<&Excerpt>, f: &Finding) {
-    let Some(e) = e else {
+fn excerpt(o: &mut String, side: &Side<'_>, x: &FindingView<'_>) {
+    let name = side.name;
+    let Some(e) = &side.excerpt else {
         let _ = writeln!(
             o,
-            "<figure><figcaption>{side}: no bytes on this side</figcaption></figure>"
+            "<figure><figcaption>{name}: no bytes on this side</figcaption></figure>"
         );
         return;
     };
-    let code = f.cause.code();
+    let code = x.finding.cause.code();
+    let raw = e.excerpt;
     let _ = writeln!(
         o,
-        "<figure><figcaption>{side} &middot; <code>{}</code> +{:#x} &middot; {} highlighted byte{} ({code})</figcaption>",
-        escape(&f.section),
-        e.offset,
-        e.highlight_len,
-        if e.highlight_len == 1 { "" } else { "s" }
+        "<figure><figcaption>{name} &middot; <code>{}</code> +{:#x} &middot; {} highlighted byte{} ({code})</figcaption>",
+        escape(&x.finding.section),
+        raw.offset,
+        raw.highlight_len,
+        plural(raw.highlight_len as usize)
     );
-    let Some(bytes) = decode_hex(&e.hex) else {
+    if !e.well_formed {
         let _ = writeln!(
             o,
             "<pre class=\"hex\">{}\n{}</pre></figure>",
-            escape(&e.hex),
-            escape(&e.text)
+            escape(&raw.hex),
+            escape(&raw.text)
         );
         return;
-    };
-    let text: Vec<char> = e.text.chars().collect();
-    let hl_start = usize::try_from(e.highlight_start).unwrap_or(usize::MAX);
-    let hl_end = hl_start.saturating_add(usize::try_from(e.highlight_len).unwrap_or(usize::MAX));
-    let marked = |i: usize| i >= hl_start && i < hl_end;
+    }
     let open = format!("<mark class=\"c-{code}\" title=\"{code}\">");
     o.push_str("<pre class=\"hex\">");
-    for (row, chunk) in bytes.chunks(ROW).enumerate() {
-        let base = row * ROW;
-        let _ = write!(
-            o,
-            "<span class=\"off\">{:08x}</span>  ",
-            e.offset.saturating_add(base as u64)
-        );
-        // Hex column; a run of marked bytes shares one <mark>.
-        let mut in_mark = false;
-        for (k, b) in chunk.iter().enumerate() {
-            let i = base + k;
-            if k > 0 {
-                o.push(' ');
-            }
-            if marked(i) && !in_mark {
-                o.push_str(&open);
-                in_mark = true;
-            }
-            let _ = write!(o, "{b:02x}");
-            if in_mark && (!marked(i + 1) || k + 1 == chunk.len()) {
-                o.push_str("</mark>");
-                in_mark = false;
-            }
-        }
-        for _ in chunk.len()..ROW {
+    for row in &e.rows {
+        let _ = write!(o, "<span class=\"off\">{:08x}</span>  ", row.offset);
+        marked(o, &row.cells, &open, " ", |o, c| {
+            let _ = write!(o, "{:02x}", c.byte.unwrap_or_default());
+        });
+        for _ in row.cells.len()..ROW {
             o.push_str("   ");
         }
         o.push_str("  ");
-        for k in 0..chunk.len() {
-            let i = base + k;
-            if marked(i) && !in_mark {
-                o.push_str(&open);
-                in_mark = true;
-            }
-            let c = text.get(i).copied().unwrap_or('.');
-            let c = if c.is_control() { '.' } else { c };
-            o.push_str(&escape(c.encode_utf8(&mut [0; 4])));
-            if in_mark && (!marked(i + 1) || k + 1 == chunk.len()) {
-                o.push_str("</mark>");
-                in_mark = false;
-            }
-        }
+        marked(o, &row.cells, &open, "", |o, c| {
+            let t = if c.text.is_control() { '.' } else { c.text };
+            o.push_str(&escape(t.encode_utf8(&mut [0; 4])));
+        });
         o.push('\n');
     }
     o.push_str("</pre></figure>\n");
+}
+
+/// Write a row's cells with `cell`, `between` them; a run of marked cells
+/// shares one `open`…`</mark>`.
+fn marked(
+    o: &mut String,
+    cells: &[Cell],
+    open: &str,
+    between: &str,
+    cell: impl Fn(&mut String, &Cell),
+) {
+    let mut in_mark = false;
+    for (k, c) in cells.iter().enumerate() {
+        if k > 0 {
+            o.push_str(between);
+        }
+        if c.marked && !in_mark {
+            o.push_str(open);
+            in_mark = true;
+        }
+        cell(o, c);
+        if in_mark && !cells.get(k + 1).is_some_and(|n| n.marked) {
+            o.push_str("</mark>");
+            in_mark = false;
+        }
+    }
 }

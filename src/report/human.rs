@@ -7,8 +7,8 @@
 
 use std::fmt::Write;
 
-use super::{ConfirmOutcome, RenderOptions, Report, Verdict};
-use crate::attribute::Finding;
+use super::view::{plural, FindingView, Limits, View};
+use super::{ConfirmOutcome, RenderOptions, Report};
 use crate::diff::Status;
 
 struct Style {
@@ -53,25 +53,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Bytes as `1.2 MiB`.
-pub fn size(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 /// The differing instructions of a code finding, both sides, disassembled.
-fn instructions(o: &mut String, f: &Finding, indent: &str) {
-    for d in &f.instructions {
+fn instructions(o: &mut String, v: &FindingView<'_>, indent: &str) {
+    for d in &v.finding.instructions {
         let _ = writeln!(
             o,
             "{indent}lhs {:#x}  {}",
@@ -87,190 +71,192 @@ fn instructions(o: &mut String, f: &Finding, indent: &str) {
     }
 }
 
-/// Most findings shown in detail on a terminal; the JSON has them all.
-const MAX_FINDINGS: usize = 40;
-
 pub fn render(r: &Report, options: RenderOptions) -> String {
+    let v = View::new(r, Limits::human(options.verbose));
     let st = Style {
         color: options.color,
     };
     let mut o = String::new();
-    let s = &r.summary;
-    match r.verdict {
-        Verdict::Reproducible => {
-            let _ = writeln!(
-                o,
-                "{} the two binaries are byte-identical ({}, sha256 {})",
-                st.green("reproducible:"),
-                size(r.lhs.size),
-                r.lhs.sha256
-            );
+    verdict(&mut o, &v, &st);
+    overview(&mut o, &v);
+    if v.differs() {
+        root_causes(&mut o, &v, &st);
+        confirmations(&mut o, &v, &st);
+        by_cause(&mut o, &v, &st);
+    }
+    if !v.differs() && !v.limits.same_sections {
+        let n = v.sections.len();
+        let _ = writeln!(
+            o,
+            "  {n} section{}, all the same (--verbose lists them)",
+            plural(n)
+        );
+    } else {
+        sections(&mut o, &v, &st);
+        if v.differs() {
+            findings(&mut o, &v, &st);
         }
-        Verdict::Differs => {
-            let roots: Vec<&Finding> = r.roots().collect();
-            let _ = writeln!(
-                o,
-                "{} {} differ in {} of {} sections; {} root cause{}",
-                st.red("not reproducible:"),
-                size(s.differing_bytes),
-                s.sections_differing,
-                s.sections_total,
-                roots.len(),
-                if roots.len() == 1 { "" } else { "s" }
-            );
-            if r.exit_code == 0 {
-                let _ = writeln!(o, "{}", st.bold("gate passes: every root cause is allowed"));
-            }
-            for c in r
-                .confirmations
-                .iter()
-                .filter(|c| c.outcome == ConfirmOutcome::Refuted)
-            {
-                let _ = writeln!(
-                    o,
-                    "{} --confirm refuted {} for {}: {}",
-                    st.red("REFUTED:"),
-                    escape(&c.variation),
-                    c.root_list(),
-                    escape(&c.detail)
-                );
-            }
-            if s.unproven_bytes > 0 {
-                let _ = writeln!(
-                    o,
-                    "{} {} differ with no proven cause; no --allow passes them:",
-                    st.red("UNPROVEN:"),
-                    size(s.unproven_bytes)
-                );
-                for f in r.unproven().take(8) {
-                    let _ = writeln!(o, "  [{}] {}: {}", f.id, f.cause.code(), escape(&f.title));
-                    instructions(&mut o, f, "      ");
-                }
-                if r.unproven().count() > 8 {
-                    let _ = writeln!(
-                        o,
-                        "  ... {} more (see the findings)",
-                        r.unproven().count() - 8
-                    );
-                }
-            }
-        }
+    }
+    for n in v.notes().items {
+        let _ = writeln!(o, "\nnote: {}", escape(n));
+    }
+    o
+}
+
+/// The verdict line; for a differing result, what must be read first: the
+/// gate, refuted roots and the bytes no proof covers.
+fn verdict(o: &mut String, v: &View<'_>, st: &Style) {
+    if !v.differs() {
+        let _ = writeln!(
+            o,
+            "{} the two binaries are byte-identical ({}, sha256 {})",
+            st.green("reproducible:"),
+            v.size,
+            v.report.lhs.sha256
+        );
+        return;
     }
     let _ = writeln!(
         o,
-        "  lhs  {}  {}  {} {}  sha256 {}",
-        escape(&r.lhs.path),
-        size(r.lhs.size),
-        r.lhs.format.name(),
-        r.lhs.arch,
-        r.lhs.sha256
+        "{} {} differ {}",
+        st.red("not reproducible:"),
+        v.size,
+        v.extent
     );
+    if v.gate_passes {
+        let _ = writeln!(o, "{}", st.bold("gate passes: every root cause is allowed"));
+    }
+    for c in &v.refuted {
+        let _ = writeln!(
+            o,
+            "{} --confirm refuted {} for {}: {}",
+            st.red("REFUTED:"),
+            escape(&c.variation),
+            c.root_list(),
+            escape(&c.detail)
+        );
+    }
+    if let Some(bytes) = &v.unproven_size {
+        let _ = writeln!(
+            o,
+            "{} {bytes} differ with no proven cause; no --allow passes them:",
+            st.red("UNPROVEN:")
+        );
+        let unproven = v.unproven();
+        for f in &unproven.items {
+            let g = f.finding;
+            let _ = writeln!(o, "  [{}] {}: {}", g.id, g.cause.code(), escape(&g.title));
+            instructions(o, f, "      ");
+        }
+        if unproven.hidden() > 0 {
+            let _ = writeln!(o, "  ... {} more (see the findings)", unproven.hidden());
+        }
+    }
+}
+
+/// The two files, the toolchain, the builds and their settings.
+fn overview(o: &mut String, v: &View<'_>) {
+    for a in &v.artifacts {
+        let x = a.artifact;
+        let _ = writeln!(
+            o,
+            "  {}  {}  {}  {} {}  sha256 {}",
+            a.side,
+            escape(&x.path),
+            a.size,
+            x.format.name(),
+            x.arch,
+            x.sha256
+        );
+    }
+    if let Some(t) = &v.report.toolchain {
+        let how = if t.pinned {
+            format!("pinned by {}", t.source)
+        } else {
+            "not pinned".into()
+        };
+        let _ = writeln!(o, "  toolchain {} ({how})", t.version);
+    }
+    for b in &v.builds {
+        let _ = writeln!(
+            o,
+            "  {} build {}s: {}",
+            b.record.side.name(),
+            b.seconds,
+            escape(&b.command)
+        );
+    }
+    for (side, line) in &v.settings {
+        match side {
+            Some(side) => {
+                let _ = writeln!(o, "  {side} settings {}", escape(line));
+            }
+            None => {
+                let _ = writeln!(o, "  settings {}", escape(line));
+            }
+        }
+    }
+}
+
+fn root_causes(o: &mut String, v: &View<'_>, st: &Style) {
+    let _ = writeln!(o, "\n{}", st.bold("Root causes"));
+    for root in v.listed_roots().items {
+        let f = v.root(root).finding;
+        let _ = writeln!(
+            o,
+            "  [{}] {} {}",
+            f.id,
+            st.bold(f.cause.code()),
+            escape(&f.title)
+        );
+        let mut line = format!("      {} in {}", v.root(root).size, escape(&f.section));
+        if let Some(c) = &root.consequence {
+            let _ = write!(line, "; {c}");
+        }
+        let _ = writeln!(o, "{line}");
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(o, "      fix: {}", escape(fix));
+        }
+    }
+}
+
+fn confirmations(o: &mut String, v: &View<'_>, st: &Style) {
+    let all = &v.report.confirmations;
+    if all.is_empty() {
+        return;
+    }
     let _ = writeln!(
         o,
-        "  rhs  {}  {}  {} {}  sha256 {}",
-        escape(&r.rhs.path),
-        size(r.rhs.size),
-        r.rhs.format.name(),
-        r.rhs.arch,
-        r.rhs.sha256
+        "\n{}",
+        st.bold("Causal checks (--confirm: the rhs rebuilt with one variation taken from the lhs)")
     );
-    if let Some(t) = &r.toolchain {
-        let _ = writeln!(
-            o,
-            "  toolchain {} ({})",
-            t.version,
-            if t.pinned {
-                format!("pinned by {}", t.source)
-            } else {
-                "not pinned".into()
-            }
-        );
+    for c in all {
+        let outcome = match c.outcome {
+            ConfirmOutcome::Confirmed => st.green(c.outcome.code()),
+            ConfirmOutcome::Refuted => st.red(c.outcome.code()),
+            ConfirmOutcome::NotRun => st.dim(c.outcome.code()),
+        };
+        let _ = writeln!(o, "  {} {}: {outcome}", escape(&c.variation), c.root_list());
+        let _ = writeln!(o, "      {}", escape(&c.detail));
+        if let Some(evidence) = c.evidence() {
+            let _ = writeln!(o, "      {evidence}");
+        }
     }
-    for b in &r.builds {
-        let _ = writeln!(
-            o,
-            "  {} build {:.1}s: {}",
-            b.side.name(),
-            b.duration.as_secs_f64(),
-            escape(&b.command.join(" "))
-        );
-    }
-    settings(&mut o, r);
+}
 
-    if r.verdict == Verdict::Differs {
-        let roots: Vec<&Finding> = r.roots().collect();
-        let _ = writeln!(o, "\n{}", st.bold("Root causes"));
-        for f in &roots {
-            let shifted: u64 = r
-                .findings
-                .iter()
-                .filter(|g| g.root == Some(f.id))
-                .map(|g| g.bytes)
-                .sum();
-            let _ = writeln!(
-                o,
-                "  [{}] {} {}",
-                f.id,
-                st.bold(f.cause.code()),
-                escape(&f.title)
-            );
-            let mut line = format!("      {} in {}", size(f.bytes), escape(&f.section));
-            if shifted > 0 {
-                let _ = write!(line, "; {} {}", size(shifted), f.cause.consequence());
-            }
-            let _ = writeln!(o, "{line}");
-            if let Some(fix) = &f.fix {
-                let _ = writeln!(o, "      fix: {}", escape(fix));
-            }
-        }
-        if !r.confirmations.is_empty() {
-            let _ = writeln!(
-                o,
-                "\n{}",
-                st.bold("Causal checks (--confirm: the rhs rebuilt with one variation taken from the lhs)")
-            );
-            for c in &r.confirmations {
-                let outcome = match c.outcome {
-                    ConfirmOutcome::Confirmed => st.green(c.outcome.code()),
-                    ConfirmOutcome::Refuted => st.red(c.outcome.code()),
-                    ConfirmOutcome::NotRun => st.dim(c.outcome.code()),
-                };
-                let _ = writeln!(o, "  {} {}: {outcome}", escape(&c.variation), c.root_list());
-                let _ = writeln!(o, "      {}", escape(&c.detail));
-                let evidence = c.evidence();
-                if !evidence.is_empty() {
-                    let _ = writeln!(o, "      {evidence}");
-                }
-            }
-        }
-        let _ = writeln!(o, "\n{}", st.bold("Bytes by cause"));
-        let mut causes: Vec<(&String, &u64)> = s.by_cause.iter().collect();
-        causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (cause, bytes) in causes {
-            let pct = if s.differing_bytes == 0 {
-                0.0
-            } else {
-                *bytes as f64 * 100.0 / s.differing_bytes as f64
-            };
-            let _ = writeln!(o, "  {cause:<14} {:>10}  {pct:5.1}%", size(*bytes));
-        }
+fn by_cause(o: &mut String, v: &View<'_>, st: &Style) {
+    let _ = writeln!(o, "\n{}", st.bold("Bytes by cause"));
+    for s in &v.by_cause {
+        let _ = writeln!(o, "  {:<14} {:>10}  {:5.1}%", s.cause, s.size, s.percent);
     }
+}
 
-    if r.verdict == Verdict::Reproducible && !options.verbose {
-        let _ = writeln!(
-            o,
-            "  {} section{}, all the same (--verbose lists them)",
-            r.sections.len(),
-            if r.sections.len() == 1 { "" } else { "s" }
-        );
-        notes(&mut o, r);
-        return o;
-    }
+fn sections(o: &mut String, v: &View<'_>, st: &Style) {
     let _ = writeln!(o, "\n{}", st.bold("Sections"));
-    let width = r
+    let width = v
         .sections
         .iter()
-        .map(|x| escape(&x.name).chars().count())
+        .map(|x| escape(&x.row.name).chars().count())
         .max()
         .unwrap_or(8)
         .clamp(8, 40);
@@ -279,21 +265,12 @@ pub fn render(r: &Report, options: RenderOptions) -> String {
         "  {:<width$}  {:<8}  {:>10}  {:>10}  {:>10}",
         "name", "status", "lhs", "rhs", "differing"
     );
-    let same = r
-        .sections
-        .iter()
-        .filter(|x| x.status == Status::Same)
-        .count();
-    for x in r
-        .sections
-        .iter()
-        .filter(|x| x.status != Status::Same || options.verbose)
-    {
-        let status = match x.status {
+    for x in v.listed_sections().items {
+        let status = match x.row.status {
             Status::Same => st.dim("same"),
-            Status::Differs => st.red("differs"),
             other => st.red(other.name()),
         };
+        // Pad to 8 visible characters: the colour codes take no room.
         let pad = 8 + status.len()
             - status
                 .chars()
@@ -303,128 +280,66 @@ pub fn render(r: &Report, options: RenderOptions) -> String {
         let _ = writeln!(
             o,
             "  {:<width$}  {:<pad$}  {:>10}  {:>10}  {:>10}",
-            escape(&x.name),
+            escape(&x.row.name),
             status,
-            size(x.lhs_size),
-            size(x.rhs_size),
-            if x.differing_bytes > 0 {
-                size(x.differing_bytes)
-            } else {
-                "-".into()
-            }
+            x.lhs,
+            x.rhs,
+            x.differing
         );
-        if let Some(w) = &x.warning {
+        if let Some(w) = &x.row.warning {
             let _ = writeln!(o, "  {:<width$}  note: {}", "", escape(w));
         }
     }
-    if r.verdict == Verdict::Differs && same > 0 && !options.verbose {
+    let same = v.folded_same();
+    if v.differs() && same > 0 {
         let _ = writeln!(o, "  ({same} more sections are the same)");
     }
-
-    if r.verdict == Verdict::Differs {
-        let _ = writeln!(o, "\n{}", st.bold("Findings"));
-        for f in r.findings.iter().take(MAX_FINDINGS) {
-            let root = f
-                .root
-                .map(|id| format!(" (follows from [{id}])"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                o,
-                "  [{}] {}{}: {}",
-                f.id,
-                f.cause.code(),
-                root,
-                escape(&f.title)
-            );
-            let _ = writeln!(
-                o,
-                "      {} in {} range{} of {}",
-                size(f.bytes),
-                f.ranges,
-                if f.ranges == 1 { "" } else { "s" },
-                escape(&f.section)
-            );
-            if let Some(loc) = f.locations.first() {
-                let mut l = format!(
-                    "      at lhs+{:#x} rhs+{:#x}",
-                    loc.lhs_offset, loc.rhs_offset
-                );
-                if let Some(sym) = &loc.symbol {
-                    let _ = write!(l, " in {}", escape(sym));
-                }
-                if let Some(d) = &loc.detail {
-                    let _ = write!(l, " ({})", escape(d));
-                }
-                let _ = writeln!(o, "{l}");
-            }
-            if let Some(p) = super::proof_line(f) {
-                let _ = writeln!(
-                    o,
-                    "      {}",
-                    if f.proven == Some(false) {
-                        st.red(&p)
-                    } else {
-                        p
-                    }
-                );
-            }
-            instructions(&mut o, f, "      ");
-            if let (Some(a), Some(b)) = (&f.lhs_excerpt, &f.rhs_excerpt) {
-                let _ = writeln!(o, "      lhs: {}", st.dim(&escape(&a.text)));
-                let _ = writeln!(o, "      rhs: {}", st.dim(&escape(&b.text)));
-            }
-        }
-        if r.findings.len() > MAX_FINDINGS {
-            let _ = writeln!(
-                o,
-                "  ... {} more findings (see --format json)",
-                r.findings.len() - MAX_FINDINGS
-            );
-        }
-    }
-    notes(&mut o, r);
-    o
 }
 
-fn notes(o: &mut String, r: &Report) {
-    for n in &r.notes {
-        let _ = writeln!(o, "\nnote: {}", escape(n));
-    }
-}
-
-/// The `go env` values that shaped the builds (GOOS, GOARCH, CGO_ENABLED,
-/// GOAMD64, ...; GOVERSION is the toolchain line): one line when both sides
-/// had the same, one per side otherwise.
-fn settings(o: &mut String, r: &Report) {
-    let line = |b: &crate::harness::BuildRecord| -> String {
-        b.go_env
-            .iter()
-            .filter(|(k, _)| *k != "GOVERSION")
-            .map(|(k, v)| {
-                if v.contains(' ') || v.is_empty() {
-                    format!("{}=\"{}\"", escape(k), escape(v))
-                } else {
-                    format!("{}={}", escape(k), escape(v))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let lines: Vec<(&str, String)> = r
-        .builds
-        .iter()
-        .map(|b| (b.side.name(), line(b)))
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
-    match lines.as_slice() {
-        [] => {}
-        [(_, a), (_, b)] if a == b => {
-            let _ = writeln!(o, "  settings {a}");
+fn findings(o: &mut String, v: &View<'_>, st: &Style) {
+    let _ = writeln!(o, "\n{}", st.bold("Findings"));
+    let listed = v.listed_findings();
+    for x in &listed.items {
+        let f = x.finding;
+        let root = f
+            .root
+            .map(|id| format!(" (follows from [{id}])"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  [{}] {}{root}: {}",
+            f.id,
+            f.cause.code(),
+            escape(&f.title)
+        );
+        let _ = writeln!(o, "      {} of {}", x.extent, escape(&f.section));
+        if let Some(at) = &x.at {
+            let mut l = format!("      at {}", at.offsets);
+            if let Some(sym) = at.symbol {
+                let _ = write!(l, " in {}", escape(sym));
+            }
+            if let Some(d) = at.detail {
+                let _ = write!(l, " ({})", escape(d));
+            }
+            let _ = writeln!(o, "{l}");
         }
-        _ => {
-            for (side, l) in &lines {
-                let _ = writeln!(o, "  {side} settings {l}");
+        if let Some(p) = &x.proof {
+            let p = if x.unproven { st.red(p) } else { p.clone() };
+            let _ = writeln!(o, "      {p}");
+        }
+        instructions(o, x, "      ");
+        for side in &x.sides {
+            if let Some(e) = &side.excerpt {
+                let text = st.dim(&escape(&e.excerpt.text));
+                let _ = writeln!(o, "      {}: {text}", side.name);
             }
         }
+    }
+    if listed.hidden() > 0 {
+        let _ = writeln!(
+            o,
+            "  ... {} more findings (see --format json)",
+            listed.hidden()
+        );
     }
 }

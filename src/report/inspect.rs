@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::human::{escape, size};
+use super::human::escape;
+use super::view::size;
 use super::OutputFormat;
 use crate::binary::go::{self, GoInfo};
 use crate::binary::{Binary, Format, SectionKind};

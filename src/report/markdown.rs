@@ -15,11 +15,9 @@
 
 use std::fmt::Write;
 
-use super::html::{file_name, visible};
-use super::human::size;
-use super::{ConfirmOutcome, Report, SectionRow, Verdict};
-use crate::attribute::{Excerpt, Finding};
-use crate::diff::Status;
+use super::html::visible;
+use super::view::{plural, size, ExcerptView, FindingView, Limits, SectionView, View, ROW};
+use super::{ConfirmOutcome, Report};
 
 /// Most bytes a Markdown report takes.
 pub const MAX_BYTES: usize = 64 * 1024;
@@ -27,12 +25,6 @@ pub const MAX_BYTES: usize = 64 * 1024;
 const RESERVE: usize = 4 * 1024;
 /// Characters kept of any one name, title or path.
 const MAX_FIELD: usize = 240;
-const MAX_ROOTS: usize = 25;
-const MAX_SECTION_ROWS: usize = 60;
-const MAX_FINDINGS: usize = 40;
-const MAX_NOTES: usize = 10;
-/// Bytes per row of an excerpt dump.
-const ROW: usize = 16;
 
 /// Escape free text for Markdown (GitHub Flavored): Markdown punctuation is
 /// backslash-escaped, `& < >` become entities, invisible and control
@@ -122,20 +114,37 @@ impl Out {
             false
         }
     }
+
+    /// Append the blocks that fit, in order, up to the first that does not;
+    /// when some are left out (of `total`), say so as `... of total what`.
+    fn list(&mut self, blocks: impl Iterator<Item = String>, total: usize, what: &str) {
+        let mut shown = 0;
+        for block in blocks {
+            if !self.fits(&block) {
+                break;
+            }
+            shown += 1;
+        }
+        if shown < total {
+            self.trimmed
+                .push(format!("{} of {total} {what}", total - shown));
+        }
+    }
 }
 
 pub fn render(r: &Report) -> String {
+    let v = View::new(r, Limits::MARKDOWN);
     let mut out = Out {
         o: String::with_capacity(16 * 1024),
         trimmed: Vec::new(),
     };
-    header(&mut out.o, r);
-    if r.verdict == Verdict::Differs {
-        root_causes(&mut out, r);
-        confirmations(&mut out, r);
-        by_cause(&mut out, r);
-        sections(&mut out, r);
-        findings(&mut out, r);
+    header(&mut out.o, &v);
+    if v.differs() {
+        root_causes(&mut out, &v);
+        confirmations(&mut out, &v);
+        by_cause(&mut out, &v);
+        sections(&mut out, &v);
+        findings(&mut out, &v);
     }
     let o = &mut out.o;
     if !out.trimmed.is_empty() {
@@ -146,18 +155,14 @@ pub fn render(r: &Report) -> String {
             out.trimmed.join(", ")
         );
     }
-    let notes: Vec<&String> = r.notes.iter().take(MAX_NOTES).collect();
-    if !notes.is_empty() {
+    let notes = v.notes();
+    if !notes.items.is_empty() {
         o.push('\n');
-        for n in notes {
+        for n in &notes.items {
             let _ = writeln!(o, "> **Note:** {}", escape(&clip(n, 300)));
         }
-        if r.notes.len() > MAX_NOTES {
-            let _ = writeln!(
-                o,
-                "> ({} more notes in the JSON report)",
-                r.notes.len() - MAX_NOTES
-            );
+        if notes.hidden() > 0 {
+            let _ = writeln!(o, "> ({} more notes in the JSON report)", notes.hidden());
         }
     }
     let _ = writeln!(
@@ -175,56 +180,48 @@ pub fn render(r: &Report) -> String {
     out.o
 }
 
-fn header(o: &mut String, r: &Report) {
-    let s = &r.summary;
-    match r.verdict {
-        Verdict::Reproducible => {
-            let _ = writeln!(o, "## ✅ twinbuild: reproducible\n");
-            let _ = writeln!(
-                o,
-                "The two binaries are **byte-identical** ({}, sha256 {}). Exit code {}.\n",
-                size(r.lhs.size),
-                cd(&r.lhs.sha256, false),
-                r.exit_code
-            );
-        }
-        Verdict::Differs => {
-            let roots = r.roots().count();
-            let _ = writeln!(o, "## ❌ twinbuild: not reproducible\n");
-            let _ = writeln!(
-                o,
-                "**{} differ** in {} of {} sections; {} root cause{}. Exit code {}.\n",
-                size(s.differing_bytes),
-                s.sections_differing,
-                s.sections_total,
-                roots,
-                if roots == 1 { "" } else { "s" },
-                r.exit_code
-            );
-            if r.exit_code == 0 {
-                let list: Vec<String> = r
-                    .allowances
-                    .iter()
-                    .map(|c| format!("`{}`", c.code()))
-                    .collect();
-                let _ = writeln!(
-                    o,
-                    "**The gate passes:** every root cause is allowed ({}).\n",
-                    list.join(", ")
-                );
-            }
-        }
-    }
-    o.push_str("| side | file | size | format | sha256 |\n|---|---|--:|---|---|\n");
-    for (side, a) in [("lhs", &r.lhs), ("rhs", &r.rhs)] {
+fn header(o: &mut String, v: &View<'_>) {
+    let r = v.report;
+    if v.differs() {
+        let _ = writeln!(o, "## ❌ twinbuild: not reproducible\n");
         let _ = writeln!(
             o,
-            "| {side} | {} | {} | {} {} | {} |",
-            cd(file_name(&a.path), true),
-            size(a.size),
-            a.format.name(),
-            esc(&a.arch),
-            cd(&a.sha256, true)
+            "**{} differ** {}. Exit code {}.\n",
+            v.size, v.extent, r.exit_code
+        );
+        if v.gate_passes {
+            let list: Vec<String> = r
+                .allowances
+                .iter()
+                .map(|c| format!("`{}`", c.code()))
+                .collect();
+            let _ = writeln!(
+                o,
+                "**The gate passes:** every root cause is allowed ({}).\n",
+                list.join(", ")
+            );
+        }
+    } else {
+        let _ = writeln!(o, "## ✅ twinbuild: reproducible\n");
+        let _ = writeln!(
+            o,
+            "The two binaries are **byte-identical** ({}, sha256 {}). Exit code {}.\n",
+            v.size,
+            cd(&r.lhs.sha256, false),
+            r.exit_code
+        );
+    }
+    o.push_str("| side | file | size | format | sha256 |\n|---|---|--:|---|---|\n");
+    for a in &v.artifacts {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} {} | {} |",
+            a.side,
+            cd(a.name, true),
+            a.size,
+            a.artifact.format.name(),
+            esc(&a.artifact.arch),
+            cd(&a.artifact.sha256, true)
         );
     }
     o.push('\n');
@@ -236,92 +233,74 @@ fn header(o: &mut String, r: &Report) {
         };
         let _ = writeln!(o, "Toolchain {}, {how}.\n", cd(&t.version, false));
     }
-    if !r.builds.is_empty() {
+    if !v.builds.is_empty() {
         o.push_str("| build | go version | target | time | command |\n|---|---|---|--:|---|\n");
-        for b in r.builds.iter().take(2) {
-            let target = match (b.go_env.get("GOOS"), b.go_env.get("GOARCH")) {
-                (Some(os), Some(arch)) => cd(&format!("{os}/{arch}"), true),
-                _ => "-".into(),
-            };
+        for b in &v.builds {
             let _ = writeln!(
                 o,
-                "| {} | {} | {target} | {:.1} s | {} |",
-                b.side.name(),
-                cd(&b.go_version, true),
-                b.duration.as_secs_f64(),
-                code(&clip(&b.command.join(" "), 400), true)
+                "| {} | {} | {} | {} s | {} |",
+                b.record.side.name(),
+                cd(&b.record.go_version, true),
+                b.target.as_deref().map_or("-".into(), |t| cd(t, true)),
+                b.seconds,
+                code(&clip(&b.command, 400), true)
             );
         }
         o.push('\n');
     }
 }
 
-fn root_causes(out: &mut Out, r: &Report) {
+fn root_causes(out: &mut Out, v: &View<'_>) {
     out.o.push_str("### Root causes\n\n");
-    let roots: Vec<&Finding> = r.roots().collect();
-    let mut shown = 0;
-    for f in roots.iter().take(MAX_ROOTS) {
-        let shifted: u64 = r
-            .findings
-            .iter()
-            .filter(|g| g.root == Some(f.id))
-            .map(|g| g.bytes)
-            .sum();
+    let roots = v.listed_roots();
+    let items = roots.items.iter().enumerate().map(|(n, root)| {
+        let x = v.root(root);
+        let f = x.finding;
         let mut item = format!(
             "{}. **[{}] `{}`** {} — {} in {}",
-            shown + 1,
+            n + 1,
             f.id,
             f.cause.code(),
             esc(&f.title),
-            size(f.bytes),
+            x.size,
             cd(&f.section, false)
         );
-        if shifted > 0 {
-            let _ = write!(item, "; {} {}", size(shifted), f.cause.consequence());
+        if let Some(c) = &root.consequence {
+            let _ = write!(item, "; {c}");
         }
         if let Some(fix) = &f.fix {
             let _ = write!(item, "  \n   **Fix:** {}", esc(fix));
         }
         item.push('\n');
-        if !out.fits(&item) {
-            break;
-        }
-        shown += 1;
-    }
-    if shown < roots.len() {
-        out.trimmed.push(format!(
-            "{} of {} root findings",
-            roots.len() - shown,
-            roots.len()
-        ));
-    }
+        item
+    });
+    out.list(items, roots.total, "root findings");
     out.o.push('\n');
 }
 
 /// `verify --confirm`: one line per variation removed.
-fn confirmations(out: &mut Out, r: &Report) {
-    if r.confirmations.is_empty() {
+fn confirmations(out: &mut Out, v: &View<'_>) {
+    let all = &v.report.confirmations;
+    if all.is_empty() {
         return;
     }
     let mut block = String::from(
         "### Causal checks\n\nThe rhs rebuilt with one variation taken from the lhs (`--confirm`):\n\n",
     );
-    for c in &r.confirmations {
+    for c in all {
         let outcome = match c.outcome {
-            ConfirmOutcome::Refuted => "**❌ refuted**".to_string(),
-            ConfirmOutcome::Confirmed => "✅ confirmed".to_string(),
-            ConfirmOutcome::NotRun => "not-run".to_string(),
+            ConfirmOutcome::Refuted => "**❌ refuted**",
+            ConfirmOutcome::Confirmed => "✅ confirmed",
+            ConfirmOutcome::NotRun => "not-run",
         };
         let _ = write!(
             block,
-            "- {} {}: {} — {}",
+            "- {} {}: {outcome} — {}",
             cd(&c.variation, false),
             c.root_list(),
-            outcome,
             esc(&c.detail)
         );
-        let evidence = c.evidence();
-        if !evidence.is_empty() {
+        if let Some(evidence) = c.evidence() {
             let _ = write!(block, "  \n  {}", esc(&evidence));
         }
         block.push('\n');
@@ -332,43 +311,33 @@ fn confirmations(out: &mut Out, r: &Report) {
     }
 }
 
-fn by_cause(out: &mut Out, r: &Report) {
-    let s = &r.summary;
-    let mut causes: Vec<(&String, &u64)> = s.by_cause.iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+fn by_cause(out: &mut Out, v: &View<'_>) {
     let mut t = String::from("### Bytes by cause\n\n| cause | bytes | share |\n|---|--:|--:|\n");
-    for (cause, bytes) in causes {
-        let pct = if s.differing_bytes == 0 {
-            0.0
-        } else {
-            *bytes as f64 * 100.0 / s.differing_bytes as f64
-        };
-        let _ = writeln!(t, "| {} | {} | {pct:.1}% |", cd(cause, true), size(*bytes));
+    for s in &v.by_cause {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {:.1}% |",
+            cd(s.cause, true),
+            s.size,
+            s.percent
+        );
     }
-    let _ = writeln!(
-        t,
-        "| **total** | **{}** | 100% |\n",
-        size(s.differing_bytes)
-    );
+    let _ = writeln!(t, "| **total** | **{}** | 100% |\n", v.size);
     if !out.fits(&t) {
         out.trimmed.push("the bytes-by-cause table".into());
     }
 }
 
-fn section_row(x: &SectionRow) -> String {
+fn section_row(x: &SectionView<'_>) -> String {
     let mut row = format!(
         "| {} | {} | {} | {} | {} |",
-        cd(&x.name, true),
-        x.status.name(),
-        size(x.lhs_size),
-        size(x.rhs_size),
-        if x.differing_bytes > 0 {
-            size(x.differing_bytes)
-        } else {
-            "-".into()
-        }
+        cd(&x.row.name, true),
+        x.row.status.name(),
+        x.lhs,
+        x.rhs,
+        x.differing
     );
-    if let Some(w) = &x.warning {
+    if let Some(w) = &x.row.warning {
         let _ = write!(row, " {} |", esc(w));
     } else {
         row.push_str("  |");
@@ -377,75 +346,48 @@ fn section_row(x: &SectionRow) -> String {
     row
 }
 
-fn sections(out: &mut Out, r: &Report) {
-    let differing: Vec<&SectionRow> = r
-        .sections
-        .iter()
-        .filter(|x| x.status != Status::Same)
-        .collect();
+fn sections(out: &mut Out, v: &View<'_>) {
+    let s = &v.report.summary;
     let head = format!(
         "### Differing sections\n\n{} of {} sections differ.\n\n| section | status | lhs | rhs | differing | note |\n|---|---|--:|--:|--:|---|\n",
-        r.summary.sections_differing, r.summary.sections_total
+        s.sections_differing, s.sections_total
     );
     if !out.fits(&head) {
         out.trimmed.push("the section table".into());
         return;
     }
-    let mut shown = 0;
-    for x in differing.iter().take(MAX_SECTION_ROWS) {
-        if !out.fits(&section_row(x)) {
-            break;
-        }
-        shown += 1;
-    }
-    if shown < differing.len() {
-        out.trimmed.push(format!(
-            "{} of {} differing sections",
-            differing.len() - shown,
-            differing.len()
-        ));
-    }
+    let rows = v.listed_sections();
+    let blocks = rows.items.iter().map(|x| section_row(x));
+    out.list(blocks, rows.total, "differing sections");
     out.o.push('\n');
 }
 
-fn findings(out: &mut Out, r: &Report) {
-    if r.findings.is_empty() {
+fn findings(out: &mut Out, v: &View<'_>) {
+    let total = v.findings.len();
+    if total == 0 {
         return;
     }
     let head = format!(
-        "### Findings\n\n<details><summary>{} finding{}, root causes first</summary>\n\n",
-        r.findings.len(),
-        if r.findings.len() == 1 { "" } else { "s" }
+        "### Findings\n\n<details><summary>{total} finding{}, root causes first</summary>\n\n",
+        plural(total)
     );
     if !out.fits(&head) {
-        out.trimmed
-            .push(format!("all {} findings", r.findings.len()));
+        out.trimmed.push(format!("all {total} findings"));
         return;
     }
-    let mut shown = 0;
-    for f in r.findings.iter().take(MAX_FINDINGS) {
-        if !out.fits(&finding(f)) {
-            break;
-        }
-        shown += 1;
-    }
+    let blocks = v.listed_findings().items.into_iter().map(finding);
+    out.list(blocks, total, "findings");
     out.o.push_str("</details>\n");
-    if shown < r.findings.len() {
-        out.trimmed.push(format!(
-            "{} of {} findings",
-            r.findings.len() - shown,
-            r.findings.len()
-        ));
-    }
 }
 
 /// A code finding's differing instructions as a table (empty when none).
-fn instructions(f: &Finding) -> String {
-    if f.instructions.is_empty() {
+fn instructions(x: &FindingView<'_>) -> String {
+    let all = &x.finding.instructions;
+    if all.is_empty() {
         return String::new();
     }
     let mut t = String::from("\n| function | lhs | rhs |\n|---|---|---|\n");
-    for d in &f.instructions {
+    for d in all {
         let _ = writeln!(
             t,
             "| {} | {:#x} {} | {:#x} {} |",
@@ -460,21 +402,15 @@ fn instructions(f: &Finding) -> String {
     t
 }
 
-fn finding(f: &Finding) -> String {
+fn finding(x: &FindingView<'_>) -> String {
+    let f = x.finding;
     let mut s = format!(
         "#### [{}] `{}`: {}\n\n",
         f.id,
         f.cause.code(),
         esc(&f.title)
     );
-    let _ = write!(
-        s,
-        "- {} in {} range{} of {}",
-        size(f.bytes),
-        f.ranges,
-        if f.ranges == 1 { "" } else { "s" },
-        cd(&f.section, false)
-    );
+    let _ = write!(s, "- {} of {}", x.extent, cd(&f.section, false));
     if let Some(root) = f.root {
         let _ = write!(s, "; follows from [{root}]");
     }
@@ -482,40 +418,35 @@ fn finding(f: &Finding) -> String {
         let _ = write!(s, "; variation {}", cd(v, false));
     }
     s.push('\n');
-    if let Some(l) = f.locations.first() {
-        let _ = write!(s, "- at lhs+{:#x} rhs+{:#x}", l.lhs_offset, l.rhs_offset);
-        if let Some(sym) = &l.symbol {
+    if let Some(at) = &x.at {
+        let _ = write!(s, "- at {}", at.offsets);
+        if let Some(sym) = at.symbol {
             let _ = write!(s, " in {}", cd(sym, false));
         }
-        if let Some(d) = &l.detail {
+        if let Some(d) = at.detail {
             let _ = write!(s, " ({})", esc(d));
         }
-        if f.locations.len() > 1 {
-            let _ = write!(s, " and {} more", f.locations.len() - 1);
+        if at.more > 0 {
+            let _ = write!(s, " and {} more", at.more);
         }
         s.push('\n');
     }
-    if let Some(p) = super::proof_line(f) {
-        let _ = writeln!(
-            s,
-            "- {}",
-            if f.proven == Some(false) {
-                format!("**{}**", esc(&p))
-            } else {
-                esc(&p)
-            }
-        );
+    if let Some(p) = &x.proof {
+        if x.unproven {
+            let _ = writeln!(s, "- **{}**", esc(p));
+        } else {
+            let _ = writeln!(s, "- {}", esc(p));
+        }
     }
-    s.push_str(&instructions(f));
+    s.push_str(&instructions(x));
     if let Some(fix) = &f.fix {
         let _ = writeln!(s, "- **Fix:** {}", esc(fix));
     }
-    // Excerpts only for root findings; a layout shift's bytes say little.
-    if f.root.is_none() && (f.lhs_excerpt.is_some() || f.rhs_excerpt.is_some()) {
+    if !x.sides.is_empty() {
         let mut block = String::new();
-        for (side, e) in [("lhs", &f.lhs_excerpt), ("rhs", &f.rhs_excerpt)] {
-            if let Some(e) = e {
-                dump(&mut block, side, e);
+        for side in &x.sides {
+            if let Some(e) = &side.excerpt {
+                dump(&mut block, side.name, e);
             }
         }
         let longest = block.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -527,45 +458,29 @@ fn finding(f: &Finding) -> String {
 }
 
 /// An excerpt as rows of hex and text, with `^^` under the differing bytes.
-fn dump(o: &mut String, side: &str, e: &Excerpt) {
-    let hex = e.hex.as_bytes();
-    let n = (hex.len() / 2).min(128);
-    let text: Vec<char> = e.text.chars().collect();
-    let start = usize::try_from(e.highlight_start).unwrap_or(usize::MAX);
-    let end = start.saturating_add(usize::try_from(e.highlight_len).unwrap_or(usize::MAX));
-    for row in (0..n).step_by(ROW) {
-        let label = if row == 0 { side } else { "" };
-        let _ = write!(
-            o,
-            "{label:<3} {:08x}  ",
-            e.offset.saturating_add(row as u64)
-        );
+fn dump(o: &mut String, side: &str, e: &ExcerptView<'_>) {
+    for (k, row) in e.rows.iter().enumerate() {
+        let label = if k == 0 { side } else { "" };
+        let _ = write!(o, "{label:<3} {:08x}  ", row.offset);
         let mut marks = String::new();
-        for i in row..row + ROW {
-            if i < n {
-                // Only hex digits reach the block; anything else shows as `??`.
-                let pair = &hex[2 * i..2 * i + 2];
-                if pair.iter().all(u8::is_ascii_hexdigit) {
-                    o.push(pair[0] as char);
-                    o.push(pair[1] as char);
-                } else {
-                    o.push_str("??");
+        for c in &row.cells {
+            // Only hex digits reach the block; anything else shows as `??`.
+            match c.byte {
+                Some(b) => {
+                    let _ = write!(o, "{b:02x} ");
                 }
-                o.push(' ');
-                marks.push_str(if (start..end).contains(&i) {
-                    "^^ "
-                } else {
-                    "   "
-                });
-            } else {
-                o.push_str("   ");
+                None => o.push_str("?? "),
             }
+            marks.push_str(if c.marked { "^^ " } else { "   " });
+        }
+        for _ in row.cells.len()..ROW {
+            o.push_str("   ");
         }
         o.push(' ');
-        for i in row..(row + ROW).min(n) {
-            let c = text.get(i).copied().unwrap_or('.');
-            o.push(if c.is_ascii_graphic() || c == ' ' {
-                c
+        for c in &row.cells {
+            let t = c.text;
+            o.push(if t.is_ascii_graphic() || t == ' ' {
+                t
             } else {
                 '.'
             });

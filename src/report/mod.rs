@@ -5,6 +5,9 @@
 //! records. Output: text in one of the [`OutputFormat`]s. Only this module
 //! (and `main.rs`) knows about colour, terminals and formats. The report is a
 //! pure function of its inputs: the same inputs render to the same bytes.
+//!
+//! JSON is the `Report` as serde writes it; the human, Markdown and HTML
+//! renderers format one `view::View` of it, which decides what they show.
 
 pub mod attest;
 pub mod confirmation;
@@ -14,6 +17,7 @@ pub mod inspect;
 pub mod json;
 pub mod markdown;
 pub mod progress;
+pub(crate) mod view;
 
 use std::collections::BTreeMap;
 
@@ -134,7 +138,6 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// What goes into a report besides the diff.
 /// How a report is rendered, besides its format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -145,6 +148,7 @@ pub struct RenderOptions {
     pub verbose: bool,
 }
 
+/// What goes into a report besides the diff.
 #[derive(Debug, Default)]
 pub struct Context {
     pub command: String,
@@ -291,26 +295,4 @@ impl Report {
     pub fn unproven(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.proven == Some(false))
     }
-}
-
-/// How a finding's bytes were proven, in one line (`None` for a root the
-/// classifier named): `proven: address 420 B, table 12 B`, or what is not.
-pub fn proof_line(f: &Finding) -> Option<String> {
-    let proven = f.proven?;
-    let by: Vec<String> = f
-        .proven_by
-        .iter()
-        .map(|(k, v)| format!("{k} {}", human::size(*v)))
-        .collect();
-    let proved: u64 = f.proven_by.values().sum();
-    Some(match (proven, by.is_empty()) {
-        (true, _) => format!("proven: {}", by.join(", ")),
-        (false, true) => "NOT proven: no proof covers these bytes".to_string(),
-        (false, false) => format!(
-            "NOT proven: {} of {} proven ({})",
-            human::size(proved),
-            human::size(f.bytes),
-            by.join(", ")
-        ),
-    })
 }
