@@ -583,6 +583,36 @@ fn markdown_says_the_verdict_the_digests_and_the_root_causes() {
     );
 }
 
+/// A CI step summary names unproven bytes under the verdict, as the
+/// terminal and the page do: the reader of a failed gate sees them first.
+#[test]
+fn markdown_names_unproven_bytes_under_the_verdict() {
+    let mut r = differs();
+    let k = r
+        .findings
+        .iter()
+        .position(|f| f.root.is_some())
+        .expect("a consequence");
+    r.findings[k].proven = Some(false);
+    r.summary.unproven_bytes = r.findings[k].bytes;
+    let (id, title) = (r.findings[k].id, r.findings[k].title.clone());
+    let md = markdown::render(&r);
+    let at = md.find("Unproven:").expect("an Unproven line");
+    assert!(
+        at < md.find("| side |").unwrap(),
+        "under the verdict:\n{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "- [{id}] `layout-shift`: {}",
+            markdown::escape(&title)
+        )),
+        "{md}"
+    );
+    // Nothing unproven: no such line.
+    assert!(!markdown::render(&differs()).contains("Unproven:"));
+}
+
 #[test]
 fn markdown_stays_under_the_cap_and_says_what_it_trimmed() {
     for (name, r) in all_reports() {

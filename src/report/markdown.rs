@@ -201,6 +201,21 @@ fn header(o: &mut String, v: &View<'_>) {
                 list.join(", ")
             );
         }
+        if let Some(bytes) = &v.unproven_size {
+            let _ = writeln!(
+                o,
+                "**⚠️ Unproven: {bytes} differ with no proven cause; no `--allow` passes them:**\n"
+            );
+            let unproven = v.unproven();
+            for x in &unproven.items {
+                let f = x.finding;
+                let _ = writeln!(o, "- [{}] `{}`: {}", f.id, f.cause.code(), escape(&f.title));
+            }
+            if unproven.hidden() > 0 {
+                let _ = writeln!(o, "- ... {} more (see the findings)", unproven.hidden());
+            }
+            o.push('\n');
+        }
     } else {
         let _ = writeln!(o, "## ✅ twinbuild: reproducible\n");
         let _ = writeln!(

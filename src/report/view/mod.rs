@@ -70,8 +70,8 @@ impl Limits {
 
     /// A CI job summary: short lists (and a byte budget, in the renderer).
     pub(crate) const MARKDOWN: Limits = Limits {
-        // Not named under the verdict: the findings say which are unproven.
-        unproven: 0,
+        // Named under the verdict, as in every format: a gate reader must see them.
+        unproven: 8,
         roots: 25,
         findings: 40,
         sections: 60,
