@@ -6,9 +6,11 @@
 //!   file tables and funcdata offsets.
 //! - [`dwarf`]: DWARF units, DIEs, line programs, frames and ranges.
 //! - [`ehframe`]: a C toolchain's unwind tables (`.eh_frame`, `.eh_frame_hdr`).
+//! - [`cfi`]: the call frame entry walk `dwarf` and `ehframe` share.
 //! - [`symtab`]: the file's symbol table (names, addresses mapped, sizes).
 //! - [`relocs`]: PE base relocations (relocated addresses mapped).
 
+pub mod cfi;
 pub mod dwarf;
 pub mod ehframe;
 pub mod pclntab;

@@ -35,7 +35,7 @@
 //! bytes of `.debug_rnglists`/`.debug_loclists`/`.debug_ranges`/`.debug_loc`
 //! (their entries are compared, but the bytes they occupy are not
 //! delimited), units past the bounds ([`MAX_UNITS`], [`MAX_DIES`],
-//! [`MAX_ROWS`], [`MAX_FRAME_ENTRIES`]). A unit or line program that differs is a
+//! [`MAX_ROWS`], and the call frame walk's bounds). A unit or line program that differs is a
 //! [`TableDifference`] naming the function (or unit) where it differs.
 
 use std::borrow::Cow;
@@ -66,9 +66,6 @@ const MAX_DIES: usize = 20_000_000;
 const MAX_ROWS: usize = 50_000_000;
 /// Entries compared per range or location list.
 const MAX_LIST_ENTRIES: usize = 100_000;
-/// Entries compared in `.debug_frame`, and instructions per entry.
-const MAX_FRAME_ENTRIES: usize = 5_000_000;
-const MAX_CFA_INSTRUCTIONS: usize = 100_000;
 /// Operations compared per location expression.
 const MAX_OPS: usize = 10_000;
 

@@ -4,7 +4,7 @@
 //! code or the table itself moves, the stored words change though every
 //! entry still describes the same function.
 //!
-//! `.eh_frame`, entry by entry in order: CIEs with the same version,
+//! `.eh_frame`, entry by entry in order (the walk of [`cfi`]): CIEs with the same version,
 //! alignment factors, return register, pointer encodings and instructions,
 //! and corresponding personality routines; FDEs whose decoded (absolute)
 //! initial locations correspond, with the same length, the same CIE (by
@@ -17,17 +17,17 @@
 
 use std::collections::HashMap;
 
-use gimli::{BaseAddresses, EndianSlice, Pointer, RunTimeEndian, UnwindSection};
+use gimli::{BaseAddresses, EndianSlice, Pointer, RunTimeEndian};
 
+use super::cfi::{self, same_pointer, Entry};
 use super::Inputs;
 use crate::attribute::prove::{Place, TableDifference, TableProof};
 use crate::attribute::Cause;
 use crate::binary::Binary;
 use crate::diff::Status;
 
-/// Entries compared per `.eh_frame`, and instructions per entry.
-const MAX_ENTRIES: usize = 1_000_000;
-const MAX_INSTRUCTIONS: usize = 100_000;
+/// Search-table entries compared per `.eh_frame_hdr`.
+const MAX_ENTRIES: usize = 5_000_000;
 
 type R<'d> = EndianSlice<'d, RunTimeEndian>;
 
@@ -89,11 +89,7 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     if !differs(Some(l.frame.0)) && !differs(l.hdr.map(|h| h.0)) {
         return proof;
     }
-    let Some(fdes) = Compare {
-        inputs,
-        proof: &mut proof,
-    }
-    .frames(&l, &r) else {
+    let Some(fdes) = frames(inputs, &mut proof, &l, &r) else {
         return proof;
     };
     if let (Some(hl), Some(hr)) = (l.hdr, r.hdr) {
@@ -116,176 +112,67 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     proof
 }
 
-struct Compare<'i, 'p, 'a, 'b, 'd> {
-    inputs: &'i Inputs<'a, 'b, 'd>,
-    proof: &'p mut TableProof,
-}
-
-impl Compare<'_, '_, '_, '_, '_> {
-    /// Compare `.eh_frame` entry by entry; the FDE pairs by offset (lhs →
-    /// rhs) when the entry lists have the same shape, `None` when they do not.
-    fn frames(&mut self, l: &Tables<'_>, r: &Tables<'_>) -> Option<HashMap<u64, u64>> {
-        let (fl, fr) = (
-            eh_frame(l.frame.2, l.endian, l.address_size),
-            eh_frame(r.frame.2, r.endian, r.address_size),
-        );
-        let (mut el, mut er) = (fl.entries(&l.bases), fr.entries(&r.bases));
-        let (mut cl, mut cr): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-        let mut fdes = HashMap::new();
-        let place = |t: &Tables<'_>, offset: usize, len: usize| {
-            let initial = if t.frame.2.get(offset..offset + 4) == Some(&[0xff; 4]) {
-                12
-            } else {
-                4
-            };
-            let start = offset as u64;
-            (
-                t.frame.0,
-                start..start.saturating_add(len as u64).saturating_add(initial),
-            )
-        };
-        for _ in 0..MAX_ENTRIES {
-            let (a, b) = match (el.next(), er.next()) {
-                (Ok(None), Ok(None)) => return Some(fdes),
-                (Ok(Some(a)), Ok(Some(b))) => (a, b),
-                _ => {
-                    self.differ(
-                        ".eh_frame".into(),
-                        "the unwind tables (.eh_frame) differ: the lists of entries differ".into(),
-                        None,
-                        None,
-                    );
-                    return None;
-                }
-            };
-            let (same, pl, pr, subject) = match (a, b) {
-                (gimli::CieOrFde::Cie(a), gimli::CieOrFde::Cie(b)) => {
-                    cl.push(a.offset());
-                    cr.push(b.offset());
-                    let same = a.version() == b.version()
-                        && a.code_alignment_factor() == b.code_alignment_factor()
-                        && a.data_alignment_factor() == b.data_alignment_factor()
-                        && a.return_address_register() == b.return_address_register()
-                        && a.lsda_encoding() == b.lsda_encoding()
-                        && a.fde_address_encoding() == b.fde_address_encoding()
-                        && a.is_signal_trampoline() == b.is_signal_trampoline()
-                        && match (a.personality_with_encoding(), b.personality_with_encoding()) {
-                            (None, None) => true,
-                            (Some((ea, pa)), Some((eb, pb))) => {
-                                ea == eb && self.same_pointer(pa, pb)
-                            }
-                            _ => false,
-                        }
-                        && same_instructions(
-                            a.instructions(&fl, &l.bases),
-                            b.instructions(&fr, &r.bases),
-                        );
-                    (
-                        same,
-                        place(l, a.offset(), a.entry_len()),
-                        place(r, b.offset(), b.entry_len()),
-                        "a CIE".to_string(),
-                    )
-                }
-                (gimli::CieOrFde::Fde(pa), gimli::CieOrFde::Fde(pb)) => {
-                    let (Ok(a), Ok(b)) = (
-                        pa.parse(|s, b, o| s.cie_from_offset(b, o)),
-                        pb.parse(|s, b, o| s.cie_from_offset(b, o)),
-                    ) else {
-                        self.differ(
-                            ".eh_frame".into(),
-                            "the unwind tables (.eh_frame): an FDE does not decode".into(),
-                            None,
-                            None,
-                        );
-                        return None;
-                    };
-                    let (p, q) = (a.initial_address(), b.initial_address());
-                    let cie_at = |list: &[usize], o: usize| list.iter().position(|&c| c == o);
-                    let same = (p == q || self.inputs.map.corresponds(p, q))
-                        && a.len() == b.len()
-                        && cie_at(&cl, a.cie().offset()).is_some()
-                        && cie_at(&cl, a.cie().offset()) == cie_at(&cr, b.cie().offset())
-                        && match (a.lsda(), b.lsda()) {
-                            (None, None) => true,
-                            (Some(x), Some(y)) => self.same_pointer(x, y),
-                            _ => false,
-                        }
-                        && same_instructions(
-                            a.instructions(&fl, &l.bases),
-                            b.instructions(&fr, &r.bases),
-                        );
-                    fdes.insert(a.offset() as u64, b.offset() as u64);
-                    (
-                        same,
-                        place(l, a.offset(), a.entry_len()),
-                        place(r, b.offset(), b.entry_len()),
-                        self.function(p),
-                    )
-                }
-                _ => {
-                    self.differ(
-                        ".eh_frame".into(),
-                        "the unwind tables (.eh_frame) differ: a CIE stands where an FDE does"
-                            .into(),
-                        None,
-                        None,
-                    );
-                    return None;
-                }
-            };
-            if same {
-                self.proof.lhs.push(pl);
-                self.proof.rhs.push(pr);
-            } else {
-                self.differ(
-                    subject.clone(),
-                    format!("the unwind information (.eh_frame) of {subject} differs"),
-                    Some(pl).filter(|p| !p.1.is_empty()),
-                    Some(pr).filter(|p| !p.1.is_empty()),
-                );
-            }
-        }
-        None
-    }
-
-    /// The lhs function at `address`, by symbol, for messages.
-    fn function(&self, address: u64) -> String {
-        self.inputs.lhs.symbol_at(address).map_or_else(
-            || format!("the function at {address:#x}"),
-            |s| s.name.clone(),
-        )
-    }
-
-    fn same_pointer(&self, a: Pointer, b: Pointer) -> bool {
-        same_pointer(self.inputs, a, b)
-    }
-
-    fn differ(&mut self, subject: String, title: String, lhs: Option<Place>, rhs: Option<Place>) {
-        self.proof.differences.push(TableDifference {
+/// Compare `.eh_frame` entry by entry; the FDE pairs by offset (lhs →
+/// rhs) when the entry lists have the same shape.
+fn frames(
+    inputs: &Inputs<'_, '_, '_>,
+    proof: &mut TableProof,
+    l: &Tables<'_>,
+    r: &Tables<'_>,
+) -> Option<HashMap<u64, u64>> {
+    let (fl, fr) = (
+        eh_frame(l.frame.2, l.endian, l.address_size),
+        eh_frame(r.frame.2, r.endian, r.address_size),
+    );
+    let sl = cfi::Side {
+        section: &fl,
+        bases: &l.bases,
+        index: l.frame.0,
+        data: l.frame.2,
+    };
+    let sr = cfi::Side {
+        section: &fr,
+        bases: &r.bases,
+        index: r.frame.0,
+        data: r.frame.2,
+    };
+    let mut differ = |subject: String, title: String, lhs: Option<Place>, rhs: Option<Place>| {
+        proof.differences.push(TableDifference {
             cause: Cause::Data,
             subject,
             title,
             lhs,
             rhs,
-        });
-    }
+        })
+    };
+    let mut covered = (Vec::new(), Vec::new());
+    let fdes = cfi::compare(inputs, &sl, &sr, |entry| match entry {
+        Entry::Same { lhs, rhs } => {
+            covered.0.push(lhs);
+            covered.1.push(rhs);
+        }
+        Entry::Differs { subject, lhs, rhs } => differ(
+            subject.clone(),
+            format!("the unwind information (.eh_frame) of {subject} differs"),
+            Some(lhs).filter(|p| !p.1.is_empty()),
+            Some(rhs).filter(|p| !p.1.is_empty()),
+        ),
+        Entry::Broken(why) => differ(
+            ".eh_frame".into(),
+            format!("the unwind tables (.eh_frame) differ: {why}"),
+            None,
+            None,
+        ),
+    });
+    proof.lhs.extend(covered.0);
+    proof.rhs.extend(covered.1);
+    fdes
 }
 
 fn eh_frame(data: &[u8], endian: RunTimeEndian, address_size: u8) -> gimli::EhFrame<R<'_>> {
     let mut f = gimli::EhFrame::new(data, endian);
     f.set_address_size(address_size);
     f
-}
-
-/// Two decoded pointers to the same place (direct, or both through a slot).
-fn same_pointer(inputs: &Inputs<'_, '_, '_>, a: Pointer, b: Pointer) -> bool {
-    match (a, b) {
-        (Pointer::Direct(x), Pointer::Direct(y)) | (Pointer::Indirect(x), Pointer::Indirect(y)) => {
-            x == y || inputs.map.corresponds(x, y)
-        }
-        _ => false,
-    }
 }
 
 /// `.eh_frame_hdr` of both sides, decoded, the same modulo the layout.
@@ -341,19 +228,4 @@ fn parse_hdr<'d>(t: &Tables<'_>, data: &'d [u8]) -> Result<gimli::ParsedEhFrameH
     gimli::EhFrameHdr::new(data, t.endian)
         .parse(&t.bases, t.address_size)
         .map_err(|e| format!("it does not decode ({e})"))
-}
-
-/// Two call-frame instruction streams, decoded, equal.
-fn same_instructions(
-    mut a: gimli::CallFrameInstructionIter<'_, R<'_>>,
-    mut b: gimli::CallFrameInstructionIter<'_, R<'_>>,
-) -> bool {
-    for _ in 0..MAX_INSTRUCTIONS {
-        match (a.next(), b.next()) {
-            (Ok(None), Ok(None)) => return true,
-            (Ok(Some(x)), Ok(Some(y))) if x == y => {}
-            _ => return false,
-        }
-    }
-    false
 }
