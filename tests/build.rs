@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use twinbuild::harness::own_tree::OwnTree;
 use twinbuild::harness::{
     cleanup, BuildError, BuildPair, BuildRequest, Builder, FakeBuilder, GoBuilder, NoProgress,
     Profile, Side, REDACTED,
@@ -273,6 +274,63 @@ fn a_failing_build_reports_its_output() {
         }
         other => panic!("expected Failed, got {other:?}"),
     }
+}
+
+/// When both sides fail, the same go build is tried in the user's tree,
+/// with the user's environment: a failure twinbuild made is told apart
+/// from a build that is broken as it stands, and the tree is not touched.
+#[test]
+fn a_failure_on_both_sides_says_whether_the_users_tree_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Broken as it stands.
+    let broken = tmp.path().join("broken");
+    tiny_module(&broken, None);
+    std::fs::write(
+        broken.join("main.go"),
+        "package main\n\nfunc main() { var x int = \"nope\"; _ = x }\n",
+    )
+    .unwrap();
+    let before = tree_digest(&broken);
+    match build(&request(&broken)) {
+        Err(BuildError::Failed { built_in, .. }) => {
+            assert!(
+                matches!(&built_in.own_tree, Some(OwnTree::Fails(why)) if why.contains("nope")),
+                "{:?}",
+                built_in.own_tree
+            );
+            assert!(built_in.to_string().contains("fails in your tree too"));
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(tree_digest(&broken), before, "the tree is untouched");
+
+    // Builds only with the user's GOFLAGS (a build tag), which twinbuild
+    // does not pass on: the failure is twinbuild's.
+    let tagged = tmp.path().join("tagged");
+    tiny_module(&tagged, None);
+    std::fs::write(
+        tagged.join("main.go"),
+        "package main\n\nfunc main() { println(helper()) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tagged.join("helper.go"),
+        "//go:build internal\n\npackage main\n\nfunc helper() string { return \"tagged\" }\n",
+    )
+    .unwrap();
+    let before = tree_digest(&tagged);
+    let mut env: Vec<(String, String)> = std::env::vars().collect();
+    env.push(("GOFLAGS".into(), "-tags=internal".into()));
+    match GoBuilder::with_env(env).build(&request(&tagged), &NoProgress) {
+        Err(BuildError::Failed { built_in, .. }) => {
+            assert_eq!(built_in.own_tree, Some(OwnTree::Builds));
+            assert!(built_in
+                .to_string()
+                .contains("succeeds in your tree with your environment"));
+        }
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(tree_digest(&tagged), before, "the tree is untouched");
 }
 
 #[test]

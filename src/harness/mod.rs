@@ -26,6 +26,7 @@ mod confirm;
 mod env;
 mod fake;
 mod go_builder;
+pub mod own_tree;
 mod plan;
 mod prepare;
 mod probe;
@@ -270,6 +271,8 @@ pub struct BuiltIn {
     pub workdir: PathBuf,
     /// The other side's build, when there was one.
     pub other: Option<OtherBuild>,
+    /// When both failed: the same `go build` in the user's own tree.
+    pub own_tree: Option<own_tree::OwnTree>,
 }
 
 /// The other side's build, next to a failed one.
@@ -288,6 +291,7 @@ impl BuiltIn {
         Box::new(BuiltIn {
             workdir: workdir.to_path_buf(),
             other: None,
+            own_tree: None,
         })
     }
 }
@@ -300,12 +304,23 @@ impl std::fmt::Display for BuiltIn {
             self.workdir.display()
         )?;
         match &self.other {
-            Some(o) if o.failed => write!(
-                f,
-                "; the {} build, in {}, failed too: if `go build` works in your tree, the temp paths or the clean environment make the difference",
-                o.side,
-                o.workdir.display()
-            )?,
+            Some(o) if o.failed => {
+                write!(f, "; the {} build, in {}, failed too", o.side, o.workdir.display())?;
+                match &self.own_tree {
+                    Some(own_tree::OwnTree::Builds) => write!(
+                        f,
+                        ". The same go build succeeds in your tree with your environment: the failure is twinbuild's (the temp paths or the clean environment make the difference)"
+                    )?,
+                    Some(own_tree::OwnTree::Fails(why)) => write!(
+                        f,
+                        ". The same go build fails in your tree too, with your environment ({why}): the build is broken as it stands, not by twinbuild"
+                    )?,
+                    None => write!(
+                        f,
+                        ": if `go build` works in your tree, the temp paths or the clean environment make the difference"
+                    )?,
+                }
+            }
             Some(o) => write!(
                 f,
                 "; the {} build, in {}, succeeded: the failure depends on what differs between the two builds",
