@@ -13,7 +13,9 @@
 //! 2. [`inputs`]: the exact toolchain and the main module's source, each with its digest.
 //! 3. [`fake_git`] (the VCS stamp), [`paths`] (original absolute paths, in a
 //!    private mount namespace) and [`search`] (the ldflags `-trimpath` hid):
-//!    build the module *as the main module* with the recorded settings.
+//!    build the module *as the main module* with the recorded settings
+//!    ([`go_command`]: the `go build`/`go install` lines and the probe build
+//!    that lists the string variables).
 //! 4. [`judge`]: compare with the existing pipeline (`diff`, `attribute`, `report`);
 //!    [`render`] writes the outcome as human text, JSON, Markdown or HTML.
 //! 5. [`script`] (`--emit-recipe`) and [`attest`] (`--attest`).
@@ -26,6 +28,7 @@
 pub mod attest;
 pub mod cli;
 pub mod fake_git;
+mod go_command;
 pub mod inputs;
 pub mod judge;
 pub mod paths;
@@ -45,6 +48,7 @@ use crate::harness::run::{self, Spawn};
 use crate::harness::toolchain::{find_go, one_line_reason, query_user_go};
 use crate::harness::Workspace;
 use crate::report::Report;
+use go_command::{exe_suffix, go_build_args, go_install_args, installed_location, string_vars};
 use inputs::{GoEnv, Host, InputRecord, SourceSpec};
 use recipe::Recipe;
 use search::Verdict;
@@ -530,145 +534,6 @@ pub fn rebuild(req: &RebuildRequest) -> Result<RebuildOutcome, RebuildError> {
         fetched_only: false,
         mounts,
     })
-}
-
-/// `.exe` for Windows targets (cosmetic: the name is not in the binary).
-fn exe_suffix(recipe: &Recipe) -> &'static str {
-    if recipe.env.get("GOOS").map(String::as_str) == Some("windows") {
-        ".exe"
-    } else {
-        ""
-    }
-}
-
-/// The `go build` arguments of an attempt.
-pub fn go_build_args(recipe: &Recipe, ldflags: Option<&str>, output: &Path) -> Vec<String> {
-    let mut args = vec!["build".to_string()];
-    if recipe.trimpath {
-        args.push("-trimpath".into());
-    }
-    if let Some(t) = &recipe.tags {
-        args.push(format!("-tags={t}"));
-    }
-    if let Some(l) = ldflags {
-        args.push(format!("-ldflags={l}"));
-    }
-    args.extend(recipe.flags.iter().cloned());
-    if recipe.vcs.is_none() {
-        args.push("-buildvcs=false".into());
-    }
-    args.push("-o".into());
-    args.push(output.display().to_string());
-    args.push(if recipe.package_dir == "." {
-        ".".to_string()
-    } else {
-        format!("./{}", recipe.package_dir)
-    });
-    args
-}
-
-/// The `go install` arguments of an attempt (binaries built by `go install pkg@version`).
-pub fn go_install_args(recipe: &Recipe, ldflags: Option<&str>) -> Vec<String> {
-    let mut args = go_build_args(recipe, ldflags, Path::new("-"));
-    args[0] = "install".into();
-    // Drop `-o -` and the package; install names the package at its version.
-    args.truncate(args.len() - 3);
-    args.push(format!("{}@{}", recipe.main_package, recipe.module.version));
-    args
-}
-
-/// Where `go install` puts attempt `n`'s binary: `(GOBIN to set, file it writes)`.
-/// Cross-compiled installs refuse GOBIN and go to `$GOPATH/bin/GOOS_GOARCH`.
-fn installed_location(
-    recipe: &Recipe,
-    root: &Path,
-    n: usize,
-) -> (Option<PathBuf>, Option<PathBuf>) {
-    if !recipe.installed {
-        return (None, None);
-    }
-    let mut elems: Vec<&str> = recipe.main_package.split('/').collect();
-    if elems.len() > 1
-        && elems.last().is_some_and(|e| {
-            e.len() > 1 && e.starts_with('v') && e[1..].bytes().all(|b| b.is_ascii_digit())
-        })
-    {
-        elems.pop();
-    }
-    let name = format!("{}{}", elems.last().unwrap_or(&"main"), exe_suffix(recipe));
-    let goos = recipe
-        .env
-        .get("GOOS")
-        .map(String::as_str)
-        .unwrap_or(inputs::host_goos());
-    let goarch = recipe
-        .env
-        .get("GOARCH")
-        .map(String::as_str)
-        .unwrap_or(inputs::host_goarch());
-    if goos == inputs::host_goos() && goarch == inputs::host_goarch() {
-        let gobin = root.join("gobin").join(n.to_string());
-        (Some(gobin.clone()), Some(gobin.join(name)))
-    } else {
-        let at = root
-            .join("gopath")
-            .join("bin")
-            .join(format!("{goos}_{goarch}"))
-            .join(name);
-        (None, Some(at))
-    }
-}
-
-/// Package-level string variables of the main module, from a probe link with symbols.
-fn string_vars(
-    recipe: &Recipe,
-    go_bin: &Path,
-    build_dir: &Path,
-    env: &BTreeMap<String, String>,
-    mounts: &Option<paths::MountPlan>,
-    root: &Path,
-    timeout: Duration,
-) -> Vec<String> {
-    if mounts.is_some() {
-        return Vec::new();
-    }
-    let probe = root.join("out").join("probe");
-    let args = go_build_args(recipe, None, &probe);
-    let spawn = Spawn {
-        program: go_bin,
-        args: &args,
-        dir: build_dir,
-        env,
-    };
-    if !run::run(&spawn, timeout).is_ok_and(|d| d.success()) {
-        return Vec::new();
-    }
-    // The probe's own symbol table (`go tool nm` prints more than a run keeps of its output).
-    let Ok(bytes) = std::fs::read(&probe) else {
-        return Vec::new();
-    };
-    let Ok(bin) = Binary::parse(&bytes) else {
-        return Vec::new();
-    };
-    let string_size = if bin.is_64 { 16 } else { 8 };
-    let prefix = format!("{}/", recipe.module.path);
-    let main_prefix = format!("{}.", recipe.module.path);
-    let mut vars: Vec<String> = bin
-        .symbols
-        .iter()
-        .filter(|s| s.size == string_size)
-        .filter(|s| {
-            s.section
-                .and_then(|i| bin.sections.get(i))
-                .is_some_and(|sec| sec.name.contains("data") || sec.name.contains("bss"))
-        })
-        .map(|s| s.name.clone())
-        .filter(|n| n.starts_with(&prefix) || n.starts_with(&main_prefix) || n.starts_with("main."))
-        .filter(|n| !n.contains("..") && !n.ends_with(".str"))
-        .collect();
-    vars.sort();
-    vars.dedup();
-    vars
 }
 
 fn read_queries(log: &Path) -> Vec<String> {

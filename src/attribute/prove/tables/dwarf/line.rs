@@ -2,7 +2,8 @@
 
 use gimli::{AttributeValue, SectionId, Unit};
 
-use super::{same_text, Compare, Place, Side, MAX_ROWS, R};
+use super::value::same_text;
+use super::{Compare, Place, Side, MAX_ROWS, R};
 
 impl<'a> Compare<'_, 'a, '_, '_> {
     /// Two units' line programs: header, files, rows.

@@ -1,5 +1,6 @@
 use super::*;
 use crate::binary::go::fixtures;
+use crate::binary::Binary;
 use crate::diff::Diff;
 
 /// Prove the DWARF of `lhs` against `rhs` (bytes), with `subs` as the

@@ -1,3 +1,4 @@
+use super::side::Func;
 use super::*;
 use crate::binary::go::fixtures;
 use crate::binary::go::pclntab;
