@@ -451,9 +451,9 @@ fn analyse(
     context: report::Context,
 ) -> Result<Report> {
     // Both files at once: reading is mostly the kernel filling fresh pages.
-    // The lhs is hashed as it is read; the rhs only when it differs (the
-    // pair a reproducible build gives is the same bytes: one digest serves
-    // both), then on a core of its own while the pair is analysed.
+    // The lhs is hashed as it is read; the rhs only when the diff finds it
+    // differs (the pair a reproducible build gives is the same bytes: one
+    // digest serves both), then on a core of its own beside the attribution.
     let (li, ri) = std::thread::scope(|scope| {
         let rhs = scope.spawn(|| read_input(rhs_path, false));
         let lhs = read_input(lhs_path, true);
@@ -463,9 +463,7 @@ fn analyse(
         )
     });
     let (li, ri) = (li?, ri?);
-    let same = li.data == ri.data;
     std::thread::scope(|scope| {
-        let rhs_sha256 = (!same).then(|| scope.spawn(|| crate::binary::sha256_hex(&ri.data)));
         let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
         if lhs.format != rhs.format {
             bail!(
@@ -477,6 +475,8 @@ fn analyse(
             );
         }
         let d = diff::diff(&lhs, &rhs);
+        let rhs_sha256 =
+            (!d.identical).then(|| scope.spawn(|| crate::binary::sha256_hex(&ri.data)));
         let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
         let mut context = context;
         context.notes.extend(
