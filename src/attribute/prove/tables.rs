@@ -77,6 +77,29 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
     proof
 }
 
+/// Two lists read in step, entry by entry, at most `limit` entries: the
+/// same length and every pair `same`. A read error on either side, or a
+/// list longer than `limit`, is not the same.
+pub fn in_step<T, U>(
+    limit: usize,
+    mut lhs: impl FnMut() -> gimli::Result<Option<T>>,
+    mut rhs: impl FnMut() -> gimli::Result<Option<U>>,
+    mut same: impl FnMut(T, U) -> bool,
+) -> bool {
+    for _ in 0..limit {
+        match (lhs(), rhs()) {
+            (Ok(None), Ok(None)) => return true,
+            (Ok(Some(x)), Ok(Some(y))) => {
+                if !same(x, y) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// One side's differing bytes, sorted by section and start: what a table
 /// comparison must reach. An entry (a unit, a function) none of whose
 /// bytes differ on either side is the same bytes and needs no proof, so

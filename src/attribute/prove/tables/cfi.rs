@@ -181,12 +181,5 @@ fn same_instructions<R: Reader>(
     mut a: gimli::CallFrameInstructionIter<'_, R>,
     mut b: gimli::CallFrameInstructionIter<'_, R>,
 ) -> bool {
-    for _ in 0..MAX_INSTRUCTIONS {
-        match (a.next(), b.next()) {
-            (Ok(None), Ok(None)) => return true,
-            (Ok(Some(x)), Ok(Some(y))) if x == y => {}
-            _ => return false,
-        }
-    }
-    false
+    super::in_step(MAX_INSTRUCTIONS, || a.next(), || b.next(), |x, y| x == y)
 }

@@ -6,6 +6,7 @@
 use gimli::{AttributeValue, SectionId, Unit};
 
 use super::{lists, Compare, MAX_LIST_ENTRIES, R};
+use crate::attribute::prove::tables::in_step;
 use crate::attribute::prove::Place;
 
 impl<'a> Compare<'_, 'a, '_, '_> {
@@ -79,20 +80,15 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         else {
             return false;
         };
-        for _ in 0..MAX_LIST_ENTRIES {
-            match (p.next(), q.next()) {
-                (Ok(None), Ok(None)) => return true,
-                (Ok(Some(s)), Ok(Some(t))) => {
-                    if s.end.wrapping_sub(s.begin) != t.end.wrapping_sub(t.begin)
-                        || !self.inputs.map.corresponds(s.begin, t.begin)
-                    {
-                        return false;
-                    }
-                }
-                _ => return false,
-            }
-        }
-        false
+        in_step(
+            MAX_LIST_ENTRIES,
+            || p.next(),
+            || q.next(),
+            |s, t| {
+                s.end.wrapping_sub(s.begin) == t.end.wrapping_sub(t.begin)
+                    && self.inputs.map.corresponds(s.begin, t.begin)
+            },
+        )
     }
 
     pub(super) fn locations(
@@ -127,25 +123,16 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         else {
             return false;
         };
-        for _ in 0..MAX_LIST_ENTRIES {
-            match (p.next(), q.next()) {
-                (Ok(None), Ok(None)) => return true,
-                (Ok(Some(s)), Ok(Some(t))) => {
-                    let (s_len, t_len) = (
-                        s.range.end.wrapping_sub(s.range.begin),
-                        t.range.end.wrapping_sub(t.range.begin),
-                    );
-                    if s_len != t_len
-                        || !self.inputs.map.corresponds(s.range.begin, t.range.begin)
-                        || !self.expressions(a, b, s.data, t.data)
-                    {
-                        return false;
-                    }
-                }
-                _ => return false,
-            }
-        }
-        false
+        in_step(
+            MAX_LIST_ENTRIES,
+            || p.next(),
+            || q.next(),
+            |s, t| {
+                s.range.end.wrapping_sub(s.range.begin) == t.range.end.wrapping_sub(t.range.begin)
+                    && self.inputs.map.corresponds(s.range.begin, t.range.begin)
+                    && self.expressions(a, b, s.data, t.data)
+            },
+        )
     }
 }
 
