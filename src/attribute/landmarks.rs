@@ -79,14 +79,15 @@ impl Landmarks {
         if with_dwarf {
             info.dwarf = go::dwarf::read(bin, &mut info.warnings);
         }
-        Landmarks::from_go(&info)
+        Landmarks::from_go(info)
     }
 
-    pub fn from_go(info: &GoInfo) -> Landmarks {
+    pub fn from_go(mut info: GoInfo) -> Landmarks {
         let mut l = Landmarks {
-            warnings: info.warnings.clone(),
+            warnings: std::mem::take(&mut info.warnings),
             ..Landmarks::default()
         };
+        let pclntab = info.pclntab.take();
         let mut marks = Vec::new();
         let mut add = |span: &go::Span, mark: Mark, text: &str| {
             marks.push(Landmark {
@@ -131,7 +132,7 @@ impl Landmarks {
                 }
             }
         }
-        if let Some(p) = &info.pclntab {
+        if let Some(p) = &pclntab {
             for f in &p.files {
                 add(&f.span, Mark::FileName, &f.name);
             }
@@ -139,7 +140,6 @@ impl Landmarks {
                 add(&f.span, Mark::FuncName, &f.name);
             }
             l.files = p.files.iter().map(|f| f.name.clone()).collect();
-            l.pclntab = Some(p.clone());
         }
         if let Some(d) = &info.dwarf {
             for u in &d.units {
@@ -161,6 +161,7 @@ impl Landmarks {
         });
         l.marks = marks;
         l.build_id = info.build_id.as_ref().map(|b| b.value.clone());
+        l.pclntab = pclntab;
         l
     }
 

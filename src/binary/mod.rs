@@ -179,6 +179,23 @@ impl<'data> Binary<'data> {
         }
     }
 
+    /// Test support: compressed section `index` as if it inflated to its
+    /// bytes rewritten by `edit` (an edit deep inside compressed DWARF).
+    /// Before anything has read the section.
+    #[cfg(test)]
+    pub(crate) fn edit_inflated(&self, index: usize, edit: impl FnOnce(&mut Vec<u8>)) {
+        let c = self.sections[index]
+            .compression
+            .as_ref()
+            .expect("compressed");
+        let mut bytes = c.inflate(self.raw(index)).expect("inflates");
+        edit(&mut bytes);
+        assert!(
+            self.inflated[index].set(Ok(bytes)).is_ok(),
+            "read before the edit"
+        );
+    }
+
     /// The on-disk bytes of section `index` (still compressed when compressed).
     pub fn raw(&self, index: usize) -> &'data [u8] {
         let r = &self.sections[index].file_range;

@@ -39,7 +39,7 @@ pub struct DataProver<'m, 'b, 'd> {
     relocated: Option<(Vec<u64>, Vec<u64>)>,
     /// The lhs's variables typed as integers (from DWARF), sorted; read
     /// when a data word first needs it.
-    pointer_free: std::cell::OnceCell<Vec<Range<u64>>>,
+    pointer_free: std::sync::OnceLock<Vec<Range<u64>>>,
 }
 
 impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
@@ -109,7 +109,7 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
             ptr: if lhs.is_64 { 8 } else { 4 },
             bases,
             relocated,
-            pointer_free: std::cell::OnceCell::new(),
+            pointer_free: std::sync::OnceLock::new(),
         }
     }
 
@@ -421,14 +421,19 @@ impl<'m, 'b, 'd> DataProver<'m, 'b, 'd> {
         })
     }
 
+    /// The lhs's variables DWARF types as integers (read once; a caller
+    /// with a core to spare reads them ahead, see `Proofs::new`).
+    pub fn integer_variables(&self) -> &[Range<u64>] {
+        self.pointer_free
+            .get_or_init(|| crate::binary::go::dwarf::integer_variables(self.lhs))
+    }
+
     /// Does lhs word address `a` overlap a variable typed as an integer?
     fn pointer_free(&self, a: u64) -> bool {
         // Variables DWARF types as integers (when there is DWARF): Go's
         // pointer-free data also holds real pointers (to static data), so the
         // section alone does not tell.
-        let vars = self
-            .pointer_free
-            .get_or_init(|| crate::binary::go::dwarf::integer_variables(self.lhs));
+        let vars = self.integer_variables();
         let k = vars.partition_point(|r| r.start < a.saturating_add(self.ptr));
         vars[..k].iter().rev().take(4).any(|r| r.end > a)
     }

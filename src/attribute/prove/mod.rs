@@ -98,7 +98,13 @@ pub(super) fn prove<'a, 'd>(
         l.marks.pclntab.as_ref(),
         r.marks.pclntab.as_ref(),
     );
-    let proofs = Proofs::new(l, r, diff, &map, &roots);
+    let data_words = classified.iter().any(|(k, _, class)| {
+        class.residual == Residual::Yes
+            && diff.pairs[*k]
+                .lhs
+                .is_some_and(|i| Proofs::reaches_data(l, i))
+    });
+    let proofs = Proofs::new(l, r, diff, &map, &roots, data_words);
     // Under a toolchain root, code and data are generated differently: what
     // no proof covers stays its consequence, marked unproven.
     let toolchain_root = roots_have(&classified, Cause::Toolchain);

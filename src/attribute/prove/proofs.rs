@@ -31,20 +31,24 @@ pub(super) struct Proofs<'s, 'a, 'd, 'm> {
 }
 
 impl<'s, 'a, 'd, 'm> Proofs<'s, 'a, 'd, 'm> {
-    /// The provers of one diff, over the address map and the roots.
+    /// The provers of one diff, over the address map and the roots. With
+    /// `data_words` (a hunk may reach the data prover), the integer
+    /// variables it consults are read beside the table comparison, on the
+    /// core its shorter half leaves idle.
     pub(super) fn new(
         l: &'s Side<'a, 'd>,
         r: &'s Side<'a, 'd>,
         diff: &Diff,
         map: &'m AddrMap<'a, 'd>,
         roots: &'m Roots,
+        data_words: bool,
     ) -> Self {
-        Proofs {
-            l,
-            r,
-            code: CodeProver::new(l.bin, r.bin, map),
-            data: DataProver::new(l.bin, r.bin, map, roots),
-            tables: tables::prove(&tables::Inputs {
+        let data = DataProver::new(l.bin, r.bin, map, roots);
+        let tables = std::thread::scope(|scope| {
+            if data_words {
+                scope.spawn(|| data.integer_variables().len());
+            }
+            tables::prove(&tables::Inputs {
                 lhs: l.bin,
                 rhs: r.bin,
                 diff,
@@ -53,9 +57,27 @@ impl<'s, 'a, 'd, 'm> Proofs<'s, 'a, 'd, 'm> {
                 lhs_pclntab: l.marks.pclntab.as_ref(),
                 rhs_pclntab: r.marks.pclntab.as_ref(),
                 differing: std::sync::OnceLock::new(),
-            }),
+            })
+        });
+        Proofs {
+            l,
+            r,
+            code: CodeProver::new(l.bin, r.bin, map),
+            data,
+            tables,
             headers: OnceCell::new(),
         }
+    }
+
+    /// Can hunk `h` of lhs section `i` reach the data prover (a loaded
+    /// section that is neither code, DWARF nor a header)?
+    pub(super) fn reaches_data(l: &Side<'_, '_>, i: usize) -> bool {
+        l.bin.sections.get(i).is_some_and(|s| {
+            s.address.is_some()
+                && !is_code(&s.name)
+                && !is_debug(&s.name)
+                && !matches!(s.kind, SectionKind::Header)
+        })
     }
 
     /// Prove a hunk that no root explains.

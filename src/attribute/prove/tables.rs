@@ -186,7 +186,20 @@ pub(crate) mod testing {
         prove: impl FnOnce(&Inputs<'_, '_, '_>) -> TableProof,
         check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
     ) {
+        with_edited_proof(lhs, rhs, subs, |_| {}, prove, check)
+    }
+
+    /// [`with_proof`], with the rhs edited by `edit` before the diff.
+    pub fn with_edited_proof(
+        lhs: &[u8],
+        rhs: &[u8],
+        subs: &[(&str, &str)],
+        edit: impl FnOnce(&Binary<'_>),
+        prove: impl FnOnce(&Inputs<'_, '_, '_>) -> TableProof,
+        check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
+    ) {
         let (a, b) = (Binary::parse(lhs).unwrap(), Binary::parse(rhs).unwrap());
+        edit(&b);
         let d = crate::diff::diff(&a, &b);
         let (ta, tb) = (
             pclntab::read(&a, &mut Vec::new()),

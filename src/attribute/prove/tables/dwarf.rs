@@ -24,7 +24,12 @@
 //!
 //! Only what holds a differing byte (on either side) is decoded: a unit
 //! (its DIEs walked in parallel, values compared in the DIEs whose bytes
-//! differ), a line program, `.debug_frame` when it differs. When another
+//! differ, the walk stopped past the unit's last differing byte once the
+//! rest of both units is the same bytes at the same place), a line
+//! program, `.debug_frame` when it differs. The range and location list
+//! sections, when they are the same bytes on both sides, are not inflated:
+//! references to them are equal when they name the same bytes (else the
+//! comparison is run again with the lists read). When another
 //! DWARF section differs (lists, strings, `.debug_addr`), whose bytes are
 //! reached only through the units that use them, every unit is compared.
 //! References compare DIEs by unit (paired in order) and place in that
@@ -78,6 +83,18 @@ pub fn prove(inputs: &Inputs<'_, '_, '_>) -> TableProof {
 
 /// With `all`, every unit, line program and frame is compared, differing or not.
 fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
+    match compare(inputs, all, true) {
+        Some(proof) => proof,
+        None => compare(inputs, all, false).unwrap_or_default(),
+    }
+}
+
+/// The comparison. `lean`: the range and location list sections are not
+/// inflated when they are the same bytes on both sides (a unit then
+/// compares references to lists by what they name, see [`Compare::lean`]);
+/// `None` when a lean comparison met a pair of references that needs the
+/// lists themselves.
+fn compare(inputs: &Inputs<'_, '_, '_>, all: bool, lean: bool) -> Option<TableProof> {
     let mut proof = TableProof::default();
     let differs = inputs.diff.pairs.iter().any(|p| {
         p.status != Status::Same
@@ -86,21 +103,30 @@ fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
                 .is_some_and(|s| s.name.contains("debug_"))
     });
     if !differs {
-        return proof;
+        return Some(proof);
     }
     let (ll, rl) = (locate(inputs.lhs), locate(inputs.rhs));
     let mut need = Differing::new(inputs, &ll, &rl);
     need.everything |= all;
-    // `.debug_frame` is compared on its own, only when it differs.
-    let want = |id| id != SectionId::DebugFrame || need.everything || need.frames;
+    // Lists are the same bytes unless another DWARF section differs.
+    let lean = lean && !need.everything;
+    let want = |id| match id {
+        // Compared on its own, only when it differs.
+        SectionId::DebugFrame => need.everything || need.frames,
+        SectionId::DebugRngLists
+        | SectionId::DebugLocLists
+        | SectionId::DebugRanges
+        | SectionId::DebugLoc => !lean,
+        _ => true,
+    };
     let (Some(ll), Some(rl)) = (load(inputs.lhs, &ll, want), load(inputs.rhs, &rl, want)) else {
-        return proof;
+        return Some(proof);
     };
     let (Some(ld), Some(rd)) = (
         dwarf(&ll, inputs.lhs.little_endian),
         dwarf(&rl, inputs.rhs.little_endian),
     ) else {
-        return proof;
+        return Some(proof);
     };
     let mut c = Compare {
         inputs,
@@ -110,12 +136,17 @@ fn prove_in(inputs: &Inputs<'_, '_, '_>, all: bool) -> TableProof {
         proof: &mut proof,
         dies: 0,
         rows: 0,
+        lean,
+        wants_lists: std::cell::Cell::new(false),
     };
     c.units();
+    if c.wants_lists.get() {
+        return None;
+    }
     if c.need.everything || c.need.frames {
         c.frames(inputs.lhs.little_endian);
     }
-    proof
+    Some(proof)
 }
 
 /// One side: its DWARF, its sections, its units and (walked when a
@@ -228,6 +259,12 @@ struct Compare<'c, 'a, 'd, 'i> {
     proof: &'c mut TableProof,
     dies: usize,
     rows: usize,
+    /// The list sections are the same bytes on both sides and not loaded:
+    /// two references to lists are equal when they name the same bytes
+    /// (the same offset, or the same index from the same base). Any other
+    /// pair sets `wants_lists`, and the comparison is run again with them.
+    lean: bool,
+    wants_lists: std::cell::Cell<bool>,
 }
 
 /// Why a unit differs: where (a function or the unit) and what.

@@ -1,3 +1,4 @@
+use super::super::testing::with_edited_proof;
 use super::*;
 use crate::binary::go::fixtures;
 use crate::binary::Binary;
@@ -223,4 +224,134 @@ fn only_what_differs_is_decoded() {
             .sum();
         assert!(covered > 0 && covered < len, "{covered} of {len}");
     });
+}
+
+/// Per unit of `bin`, the `.debug_info` offset of the first byte of the
+/// `DW_AT_decl_line` value of its last subprogram that has one, and the
+/// subprogram's name: a plain value late in the unit, far past its header.
+fn late_decl_lines(bin: &Binary<'_>) -> Vec<(usize, String)> {
+    let info = bin.section_index(".debug_info").unwrap();
+    let data = bin.contents(info).unwrap();
+    let abbrev = bin
+        .contents(bin.section_index(".debug_abbrev").unwrap())
+        .unwrap();
+    let endian = gimli::RunTimeEndian::Little;
+    let d = gimli::Dwarf {
+        debug_info: gimli::DebugInfo::new(&data, endian),
+        debug_abbrev: gimli::DebugAbbrev::new(&abbrev, endian),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    let mut units = d.units();
+    while let Some(header) = units.next().unwrap() {
+        let abbrevs = d.abbreviations(&header).unwrap();
+        let mut raw = header.entries_raw(&abbrevs, None).unwrap();
+        let mut last = None;
+        while !raw.is_empty() {
+            let Some(a) = raw.read_abbreviation().unwrap() else {
+                continue;
+            };
+            let (mut line, mut name) = (None, None);
+            for spec in a.attributes() {
+                let at = header.offset().0 + raw.next_offset().0;
+                let attr = raw.read_attribute(*spec).unwrap();
+                match (a.tag(), attr.name(), attr.value()) {
+                    (gimli::DW_TAG_subprogram, gimli::DW_AT_decl_line, _) => line = Some(at),
+                    (
+                        gimli::DW_TAG_subprogram,
+                        gimli::DW_AT_name,
+                        gimli::AttributeValue::String(s),
+                    ) => name = Some(String::from_utf8_lossy(s.slice()).into_owned()),
+                    _ => {}
+                }
+            }
+            if let (Some(l), Some(n)) = (line, name) {
+                last = Some((l, n));
+            }
+        }
+        out.extend(last);
+    }
+    out
+}
+
+#[test]
+fn a_change_late_in_a_differing_unit_is_found() {
+    // Every unit's header differs here (its line program moved), and the
+    // walk stops where the rest of a unit is the same bytes: a value changed
+    // after the header must still be compared.
+    let (x, y) = (
+        fixtures::load("linux-amd64", "plain-a"),
+        fixtures::load("linux-amd64", "plain-b"),
+    );
+    let lines = late_decl_lines(&Binary::parse(&y).unwrap());
+    assert!(lines.len() > 3, "{} units with subprograms", lines.len());
+    let (at, func) = lines[lines.len() / 2].clone();
+    with_edited_proof(
+        &x,
+        &y,
+        &[PATHS],
+        |b| {
+            let info = b.section_index(".debug_info").unwrap();
+            b.edit_inflated(info, |d| d[at] ^= 1);
+        },
+        |i| prove_in(i, false),
+        |_, _, _, proof| {
+            assert!(
+                proof
+                    .differences
+                    .iter()
+                    .any(|d| d.title.contains(&format!("DWARF of {func} differs"))),
+                "{func}: {:#?}",
+                proof.differences
+            );
+        },
+    );
+}
+
+#[test]
+fn lean_comparison_proves_what_the_full_one_does() {
+    // The range and location lists are the same bytes on both sides here,
+    // so the lean comparison does not inflate them: it must cover the same
+    // `.debug_info` and `.debug_line` bytes as the one that reads them.
+    for target in ["linux-amd64", "darwin-arm64", "windows-amd64"] {
+        let (x, y) = (
+            fixtures::load(target, "plain-a"),
+            fixtures::load(target, "plain-b"),
+        );
+        let covered = |lean: bool| {
+            let mut out = None;
+            with_proof_in_mode(&x, &y, lean, |a, _, _, proof| {
+                assert!(proof.differences.is_empty(), "{target} lean {lean}");
+                let keep = [SectionId::DebugInfo, SectionId::DebugLine]
+                    .map(|id| crate::binary::go::dwarf::dwarf_section(a, id));
+                let places = |v: &[Place]| {
+                    v.iter()
+                        .filter(|p| keep.contains(&Some(p.0)))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                out = Some((places(&proof.lhs), places(&proof.rhs)));
+            });
+            out.unwrap()
+        };
+        let (lean, full) = (covered(true), covered(false));
+        assert!(!lean.0.is_empty(), "{target}");
+        assert_eq!(lean, full, "{target}");
+    }
+}
+
+/// [`with_proof`] by the lean comparison or the full one.
+fn with_proof_in_mode(
+    lhs: &[u8],
+    rhs: &[u8],
+    lean: bool,
+    check: impl FnOnce(&Binary<'_>, &Binary<'_>, &Diff, &TableProof),
+) {
+    super::super::testing::with_proof(
+        lhs,
+        rhs,
+        &[PATHS],
+        |i| compare(i, false, lean).expect("no list needed"),
+        check,
+    )
 }

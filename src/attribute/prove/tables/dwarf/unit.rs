@@ -108,6 +108,17 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         // hold a difference: the rest are the same bytes.
         let mut pending: Option<(Entry<'a>, Entry<'a>, u64, u64)> = None;
         let mut first = true;
+        // Past the unit's last differing byte on both sides, the walk may
+        // stop once: see `same_tail`.
+        let last = |h: &Option<Vec<std::ops::Range<u64>>>| {
+            h.as_ref()
+                .map(|v| v.iter().map(|x| x.end).max().unwrap_or(0))
+        };
+        let mut tail = (!all
+            && a.header.encoding() == b.header.encoding()
+            && a.header.debug_abbrev_offset() == b.header.debug_abbrev_offset())
+        .then(|| last(&hl).zip(last(&hr)))
+        .flatten();
         loop {
             let next = match (ca.next_dfs(), cb.next_dfs()) {
                 (Ok(None), Ok(None)) => None,
@@ -161,6 +172,14 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             let Some((ea, eb)) = next else {
                 break;
             };
+            if let Some((last_l, last_r)) = tail {
+                if next_l >= last_l && next_r >= last_r {
+                    tail = None;
+                    if self.same_tail(next_l..end_l, next_r..end_r, ol, or) {
+                        break;
+                    }
+                }
+            }
             self.dies += 1;
             if self.dies > MAX_DIES {
                 return Err(None);
@@ -198,6 +217,29 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             self.proof.rhs.push(pr);
         }
         Ok(())
+    }
+}
+
+impl Compare<'_, '_, '_, '_> {
+    /// Are the rest of two units, from a DIE boundary past their last
+    /// differing byte, the same bytes at the same place in their units?
+    /// Then the rest decodes the same on both sides (the caller checked the
+    /// encodings and abbreviation offsets; `.debug_abbrev` and every section
+    /// a DIE reaches by offset or index are the same bytes, or every DIE
+    /// would be compared) and holds no difference to prove.
+    fn same_tail(
+        &self,
+        l: std::ops::Range<u64>,
+        r: std::ops::Range<u64>,
+        ol: u64,
+        or: u64,
+    ) -> bool {
+        fn info<'s>(s: &'s Side<'_, '_>, x: std::ops::Range<u64>) -> Option<&'s [u8]> {
+            let data = s.loaded.get(SectionId::DebugInfo);
+            data.get(usize::try_from(x.start).ok()?..usize::try_from(x.end).ok()?)
+        }
+        l.start.wrapping_sub(ol) == r.start.wrapping_sub(or)
+            && info(&self.l, l).is_some_and(|x| Some(x) == info(&self.r, r))
     }
 }
 

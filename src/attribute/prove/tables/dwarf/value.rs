@@ -71,7 +71,15 @@ impl<'a> Compare<'_, 'a, '_, '_> {
             (
                 x @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
                 y @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
+            ) if self.lean => self.same_list(a, b, x, y),
+            (
+                x @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
+                y @ (AttributeValue::RangeListsRef(_) | AttributeValue::DebugRngListsIndex(_)),
             ) => self.ranges(a, b, x, y).ok_or(()),
+            (
+                x @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
+                y @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
+            ) if self.lean => self.same_list(a, b, x, y),
             (
                 x @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
                 y @ (AttributeValue::LocationListsRef(_) | AttributeValue::DebugLocListsIndex(_)),
@@ -91,6 +99,35 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         }
     }
 
+    /// Lean (see [`Compare::lean`]): two references to range or location
+    /// lists in sections that are the same bytes on both sides are equal
+    /// when they name the same bytes. Otherwise the lists are wanted.
+    fn same_list(
+        &self,
+        a: &Unit<R<'a>>,
+        b: &Unit<R<'a>>,
+        x: AttributeValue<R<'a>>,
+        y: AttributeValue<R<'a>>,
+    ) -> Result<Vec<(Place, Place)>, ()> {
+        use AttributeValue::*;
+        let same = match (x, y) {
+            (RangeListsRef(p), RangeListsRef(q)) => p == q,
+            (LocationListsRef(p), LocationListsRef(q)) => p == q,
+            (DebugRngListsIndex(i), DebugRngListsIndex(j)) => {
+                i == j && a.rnglists_base == b.rnglists_base
+            }
+            (DebugLocListsIndex(i), DebugLocListsIndex(j)) => {
+                i == j && a.loclists_base == b.loclists_base
+            }
+            _ => false,
+        } && a.encoding() == b.encoding();
+        if !same {
+            self.wants_lists.set(true);
+            return Err(());
+        }
+        Ok(vec![])
+    }
+
     /// GCC's location views (`DW_AT_GNU_locviews`): the offset of a list of
     /// view-number pairs that sits just before the DIE's location list.
     /// Equal when both sides' view lists (from the offset to the location
@@ -105,6 +142,10 @@ impl<'a> Compare<'_, 'a, '_, '_> {
         x: AttributeValue<R<'a>>,
         y: AttributeValue<R<'a>>,
     ) -> Option<(Place, Place)> {
+        if self.lean {
+            self.wants_lists.set(true);
+            return None;
+        }
         let list = |s: &Side<'a, '_>, u: &Unit<R<'a>>, e: &Entry<'a>, v: AttributeValue<R<'a>>| {
             let start = match v {
                 AttributeValue::SecOffset(o) => o as u64,
