@@ -17,7 +17,7 @@
 //! each new hunk is merged into the last). Real pairs of Go builds come
 //! nowhere near either.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::ops::Range;
 
 use super::{Hunk, HunkKind};

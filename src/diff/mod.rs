@@ -14,7 +14,7 @@
 
 pub mod align;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;

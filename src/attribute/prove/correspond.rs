@@ -22,7 +22,7 @@
 //!
 //! Pure: no I/O, no panics on malformed input.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::binary::go::pclntab::Pclntab;
 use crate::binary::{Binary, Symbol};
