@@ -124,6 +124,7 @@ fn with_builds(mut r: Report, command_extra: &str, env_extra: &str) -> Report {
                 ("GOAMD64".into(), "v1".into()),
             ]),
             duration: Duration::from_millis(1234),
+            inputs: None,
         })
         .collect();
     r

@@ -44,6 +44,7 @@ pub(super) fn records(
         .zip(finished)
         .zip(probes)
         .map(|((p, f), probe)| {
+            let inputs = super::record::files(&p.dirs).ok();
             let mut command = vec![p.program.to_string_lossy().into_owned()];
             command.extend(p.args);
             BuildRecord {
@@ -55,6 +56,7 @@ pub(super) fn records(
                 go_version: probe.go_version,
                 go_env: probe.go_env,
                 duration: f.duration,
+                inputs,
             }
         });
     let (Some(lhs), Some(rhs)) = (records.next(), records.next()) else {

@@ -66,6 +66,7 @@ impl FakeBuilder {
             go_version: format!("go version {}", self.go_version),
             go_env: [("GOVERSION".to_string(), self.go_version.clone())].into(),
             duration: Duration::ZERO,
+            inputs: None,
         })
     }
 }

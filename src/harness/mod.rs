@@ -31,6 +31,7 @@ mod plan;
 mod prepare;
 mod probe;
 pub(crate) mod proxy;
+pub mod record;
 pub(crate) mod run;
 mod run_sides;
 pub(crate) mod toolchain;
@@ -155,6 +156,9 @@ pub struct BuildRecord {
     pub go_env: BTreeMap<String, String>,
     #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
     pub duration: Duration,
+    /// What the go command recorded of its build (`record`), when asked.
+    #[serde(skip)]
+    pub inputs: Option<record::InputFiles>,
 }
 
 /// Paths as text even when they are not UTF-8 (lossy), so a report never fails to serialise.

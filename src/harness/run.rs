@@ -80,7 +80,22 @@ fn exit_code(s: ExitStatus) -> String {
 
 /// Runs `spawn` to completion or until `timeout` passes.
 pub(crate) fn run(spawn: &Spawn<'_>, timeout: Duration) -> io::Result<Finished> {
+    run_recording(spawn, timeout, None)
+}
+
+/// [`run`], with the go command's hash lines (`GODEBUG=gocachehash=1`
+/// prints them, each line starting with `HASH`) written to `hash_log`
+/// (at most [`MAX_HASH_LOG`] bytes) instead of the output kept.
+pub(crate) fn run_recording(
+    spawn: &Spawn<'_>,
+    timeout: Duration,
+    hash_log: Option<&Path>,
+) -> io::Result<Finished> {
     let start = Instant::now();
+    let mut lines = match hash_log {
+        Some(path) => Some(Lines::new(std::fs::File::create(path)?)),
+        None => None,
+    };
     let expr = duct::cmd(spawn.program, spawn.args)
         .dir(spawn.dir)
         .full_env(spawn.env)
@@ -111,11 +126,17 @@ pub(crate) fn run(spawn: &Spawn<'_>, timeout: Duration) -> io::Result<Finished> 
             loop {
                 match (&*reader).read(&mut buf) {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => tail
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(&buf[..n]),
+                    Ok(n) => {
+                        let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+                        match &mut lines {
+                            Some(l) => l.push(&buf[..n], &mut tail),
+                            None => tail.push(&buf[..n]),
+                        }
+                    }
                 }
+            }
+            if let Some(l) = &mut lines {
+                l.finish(&mut tail.lock().unwrap_or_else(|e| e.into_inner()));
             }
             let _ = done_tx.send(());
         });
@@ -153,6 +174,63 @@ pub(crate) fn run(spawn: &Spawn<'_>, timeout: Duration) -> io::Result<Finished> 
         output,
         duration,
     })
+}
+
+/// The most of a hash log written per build.
+pub(crate) const MAX_HASH_LOG: u64 = 256 << 20;
+
+/// A longer line is passed on in pieces (a hash line is cut there).
+const MAX_LINE: usize = 64 << 10;
+
+/// The output split into lines: hash lines to the log, the rest to the tail.
+struct Lines {
+    log: io::BufWriter<std::fs::File>,
+    written: u64,
+    partial: Vec<u8>,
+}
+
+impl Lines {
+    fn new(file: std::fs::File) -> Lines {
+        Lines {
+            log: io::BufWriter::new(file),
+            written: 0,
+            partial: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, data: &[u8], tail: &mut Tail) {
+        let mut rest = data;
+        while let Some(k) = rest.iter().position(|&b| b == b'\n') {
+            self.partial.extend_from_slice(&rest[..=k]);
+            rest = &rest[k + 1..];
+            self.line(tail);
+        }
+        self.partial.extend_from_slice(rest);
+        if self.partial.len() > MAX_LINE {
+            self.line(tail);
+        }
+    }
+
+    fn finish(&mut self, tail: &mut Tail) {
+        if !self.partial.is_empty() {
+            self.line(tail);
+        }
+        let _ = io::Write::flush(&mut self.log);
+    }
+
+    fn line(&mut self, tail: &mut Tail) {
+        let line = std::mem::take(&mut self.partial);
+        if !line.starts_with(b"HASH") {
+            tail.push(&line);
+        } else if self.written + line.len() as u64 <= MAX_HASH_LOG {
+            // A log that cannot be written is a log cut short: the reader says so.
+            if io::Write::write_all(&mut self.log, &line).is_ok() {
+                self.written += line.len() as u64;
+            }
+        }
+        self.partial = line;
+        self.partial.clear();
+    }
 }
 
 /// The last [`OUTPUT_TAIL`] bytes written, and how many came before them.

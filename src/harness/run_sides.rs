@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::command::SidePlan;
 use super::run::{self, Exit, Spawn};
 use super::workspace::io_error;
-use super::{cleanup, BuildError, BuiltIn, OtherBuild, Progress};
+use super::{cleanup, record, BuildError, BuiltIn, OtherBuild, Progress};
 
 /// Runs both sides' builds; `jobs >= 2` runs them at once.
 pub(super) fn run_all(
@@ -66,13 +66,16 @@ fn run_side(
     let side = p.dirs.side;
     let command = run::display_command(&p.program, &p.args);
     progress.started(side, &command);
+    let files = record::files(&p.dirs)
+        .map_err(|e| io_error(format!("cannot create {}", p.dirs.base.display()), e))?;
+    let env = record::env(&p.env, &files);
     let spawn = Spawn {
         program: &p.program,
         args: &p.args,
         dir: &p.dirs.workdir,
-        env: &p.env,
+        env: &env,
     };
-    let result = run::run(&spawn, timeout);
+    let result = run::run_recording(&spawn, timeout, Some(&files.hash_log));
     let finished = match result {
         Ok(f) => f,
         Err(e) => {

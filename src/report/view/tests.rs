@@ -217,6 +217,7 @@ fn build(side: BuildSide, go_env: &[(&str, &str)]) -> BuildRecord {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         duration: Duration::from_millis(1234),
+        inputs: None,
     }
 }
 
