@@ -3,12 +3,6 @@
 use clap::Parser;
 use twinbuild::cli::{self, Cli};
 
-// Parsing and proving make many small allocations (names, decoded
-// entries) and free large ones (inflated sections): mimalloc does both
-// faster than the system allocator (docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
