@@ -80,8 +80,8 @@ pub struct Func {
 #[derive(Debug, Default)]
 pub struct Funcs {
     list: Vec<Func>,
-    /// (name, nth) to the function's index.
-    by_name: HashMap<(String, usize), usize>,
+    /// Each name's functions' indexes, in address order (`nth`).
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl Funcs {
@@ -133,13 +133,14 @@ impl Funcs {
             }
         }
         list.sort_by_key(|f| (f.start, f.end));
-        let mut count: HashMap<String, usize> = HashMap::new();
-        let mut by_name = HashMap::with_capacity(list.len());
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::with_capacity(list.len());
         for (k, f) in list.iter_mut().enumerate() {
-            let n = count.entry(f.name.clone()).or_insert(0);
-            f.nth = *n;
-            *n += 1;
-            by_name.insert((f.name.clone(), f.nth), k);
+            let same = match by_name.get_mut(f.name.as_str()) {
+                Some(v) => v,
+                None => by_name.entry(f.name.clone()).or_default(),
+            };
+            f.nth = same.len();
+            same.push(k);
         }
         Funcs { list, by_name }
     }
@@ -156,9 +157,8 @@ impl Funcs {
 
     /// The `nth` function named `name`.
     pub fn named(&self, name: &str, nth: usize) -> Option<&Func> {
-        self.by_name
-            .get(&(name.to_string(), nth))
-            .map(|&i| &self.list[i])
+        let &i = self.by_name.get(name)?.get(nth)?;
+        Some(&self.list[i])
     }
 
     /// The function on this side standing for `f` of the other side.
