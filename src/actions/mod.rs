@@ -28,6 +28,8 @@
 mod graph;
 mod hashlog;
 mod inputs;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
