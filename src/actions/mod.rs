@@ -22,7 +22,7 @@
 //! Never fails: a missing, empty, truncated or garbled file (an old Go, a
 //! build that stopped midway, a build script that ran no go command) gives
 //! an empty or partial result and a note. Everything read is bounded
-//! ([`hashlog::MAX_HASH_LOG`], [`graph::MAX_ACTION_GRAPH`]...). Output is
+//! ([`MAX_HASH_LOG`], [`MAX_ACTION_GRAPH`]...). Output is
 //! deterministic: everything sorted by mode then package.
 
 mod graph;
