@@ -46,7 +46,8 @@ const CGO_FILES: &[&str] = &[
 ];
 
 /// The input differences of the actions hashed on both sides; a note
-/// counts those hashed on one side only, and what the caps left out.
+/// counts those hashed on one side only (when both sides hashed some), and
+/// what the caps left out.
 pub(super) fn differences(
     lhs: &[Hashed],
     rhs: &[Hashed],
@@ -66,7 +67,8 @@ pub(super) fn differences(
         .chain(r.keys().filter(|k| !l.contains_key(*k)))
         .map(|(mode, package)| format!("{mode} {package}"))
         .collect();
-    if !one_side.is_empty() {
+    // A side with no hashes at all has its own note (no log, empty, old Go).
+    if !one_side.is_empty() && !l.is_empty() && !r.is_empty() {
         notes.push(format!(
             "{} actions were hashed on one side only: {}",
             one_side.len(),

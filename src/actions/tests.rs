@@ -497,6 +497,13 @@ fn damaged_files_give_notes() {
         log.notes,
         ["no hash log was kept", "no action graph was kept"]
     );
+    // Against a whole side: that side's notes, not one per action.
+    let got = compare(&log, &side("sample"));
+    assert_eq!(
+        got.notes,
+        ["lhs: no hash log was kept", "lhs: no action graph was kept"]
+    );
+    assert_eq!(got.timings.lhs, Timings::default());
 }
 
 #[test]
