@@ -3,9 +3,12 @@
 //! The pipeline, one module per stage, plain data in between:
 //! [`cli`] ─▶ [`harness`] ─▶ [`binary`] ─▶ [`diff`] ─▶ [`attribute`] ─▶ [`report`].
 //! [`rebuild`] rebuilds a published binary from its own recipe and judges it
-//! with the same stages.
+//! with the same stages. [`actions`] reads what the go command says about
+//! each side's build (the inputs hashed into each action ID, the action
+//! graph) and compares the sides.
 //! See ARCHITECTURE.md for the map and the invariants.
 
+pub mod actions;
 pub mod attribute;
 pub mod binary;
 pub mod cli;
