@@ -12,6 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::actions;
 use crate::attribute::{self, Cause};
 use crate::binary::Binary;
 use crate::diff;
@@ -78,6 +79,9 @@ pub struct OutputArgs {
     /// Human format: list every section, also when the binaries are identical.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Human format, verify: each build's wall time, critical path, slowest packages and cache hits (JSON always has them).
+    #[arg(long)]
+    pub timings: bool,
     /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
     #[arg(long, value_enum, value_name = "CAUSE")]
     pub allow: Vec<Cause>,
@@ -217,12 +221,26 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         notes: pair.notes.clone(),
     };
     let mut report = analyse(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context)?;
+    report.build_inputs = Some(build_inputs(&pair.lhs, &pair.rhs));
     if args.confirm {
         let confirmations = confirm(&builder, &pair, &request, &report, &progress)?;
         progress.clear();
         report.add_confirmations(confirmations);
     }
     publish(&report, &args.output)
+}
+
+/// What the two sides' go commands recorded of their builds, compared
+/// (missing or garbled records give notes, never an error).
+fn build_inputs(lhs: &harness::BuildRecord, rhs: &harness::BuildRecord) -> actions::BuildInputs {
+    let read = |b: &harness::BuildRecord| {
+        let files = b.inputs.as_ref();
+        actions::SideLog::read(
+            files.map(|f| f.hash_log.as_path()),
+            files.map(|f| f.action_graph.as_path()),
+        )
+    };
+    actions::compare(&read(lhs), &read(rhs))
 }
 
 /// `verify --confirm`: for each of the harness's variations that a root of
@@ -507,18 +525,26 @@ fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
         std::fs::write(path, statement)
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
-    let verbose = out.verbose;
+    let (verbose, timings) = (out.verbose, out.timings);
     for (format, path) in &out.write {
         let options = report::RenderOptions {
             color: false,
             verbose,
+            timings,
         };
         std::fs::write(path, report.render_with(*format, options))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let color = color_for(out);
     emit(
-        &report.render_with(out.format, report::RenderOptions { color, verbose }),
+        &report.render_with(
+            out.format,
+            report::RenderOptions {
+                color,
+                verbose,
+                timings,
+            },
+        ),
         out.output.as_deref(),
         out.quiet,
     )?;

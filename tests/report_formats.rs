@@ -290,7 +290,25 @@ fn all_reports() -> Vec<(&'static str, Report)> {
         ),
         ("hostile", hostile()),
         ("verify-confirm", confirmed()),
+        ("verify-inputs", with_inputs()),
     ]
+}
+
+/// `verify` whose two builds recorded their hash inputs and action graphs
+/// (the go command's own records of two builds in different workdirs).
+fn with_inputs() -> Report {
+    let mut r = with_builds(differs(), "-ldflags=-buildid=", "x");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/actions");
+    let side = |s: &str| {
+        twinbuild::actions::SideLog::read(
+            Some(&dir.join(format!("workdir-{s}.hash.log"))),
+            Some(&dir.join(format!("workdir-{s}.graph.json"))),
+        )
+    };
+    let inputs = twinbuild::actions::compare(&side("lhs"), &side("rhs"));
+    assert!(!inputs.input_differences.is_empty() && inputs.timings.lhs.actions > 0);
+    r.build_inputs = Some(inputs);
+    r
 }
 
 /// `verify --confirm` on the differing pair: the workdir root confirmed
@@ -495,8 +513,8 @@ fn human_reproducible_is_short_and_names_toolchain_and_settings() {
     let verbose = r.render_with(
         OutputFormat::Human,
         RenderOptions {
-            color: false,
             verbose: true,
+            ..RenderOptions::default()
         },
     );
     assert!(

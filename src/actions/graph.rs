@@ -335,7 +335,8 @@ pub(super) fn timings(actions: &[Action]) -> Timings {
         _ => 0,
     };
     let builds = actions.iter().filter(|a| a.mode == "build");
-    let rebuilt = builds.clone().filter(|a| a.need_build).count();
+    // NeedBuild is set for cache hits too: a build that ran something has a command.
+    let rebuilt = builds.clone().filter(|a| !a.cmd.is_empty()).count();
     let cached = builds.count() - rebuilt;
     let mut slowest: Vec<(i128, &Action)> = actions
         .iter()

@@ -308,6 +308,37 @@ mod tests {
     }
 
     #[test]
+    fn hash_lines_go_to_the_log_and_the_rest_to_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("hash.log");
+        let env: BTreeMap<String, String> = [("PATH".to_string(), "/usr/bin:/bin".to_string())]
+            .into_iter()
+            .collect();
+        // Hash lines interleaved with a build's own output, one written in
+        // two pieces, and a last line without a newline.
+        let script = r#"echo 'HASH[build a]'; echo 'a.go:1: error'; printf 'HASH[build a]: "go1"';
+            sleep 0.1; printf '\n'; echo done; printf 'HASH[build a]: 0123'"#;
+        let args = vec!["-c".to_string(), script.to_string()];
+        let f = run_recording(
+            &Spawn {
+                program: Path::new("/bin/sh"),
+                args: &args,
+                dir: dir.path(),
+                env: &env,
+            },
+            Duration::from_secs(30),
+            Some(&log),
+        )
+        .unwrap();
+        assert!(f.success(), "{}", f.output);
+        assert_eq!(f.output, "a.go:1: error\ndone\n");
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "HASH[build a]\nHASH[build a]: \"go1\"\nHASH[build a]: 0123"
+        );
+    }
+
+    #[test]
     fn captures_stdout_and_stderr_and_status() {
         let f = sh("echo out; echo err >&2; exit 3", Duration::from_secs(30));
         assert!(!f.success());

@@ -82,7 +82,17 @@ pub fn render(r: &Report, options: RenderOptions) -> String {
     if v.differs() {
         root_causes(&mut o, &v, &st);
         confirmations(&mut o, &v, &st);
+        build_inputs(&mut o, r, &st);
         by_cause(&mut o, &v, &st);
+    } else if r
+        .build_inputs
+        .as_ref()
+        .is_some_and(|b| !b.nondeterministic_actions.is_empty())
+    {
+        build_inputs(&mut o, r, &st);
+    }
+    if options.timings {
+        timings(&mut o, r, &st);
     }
     if !v.differs() && !v.limits.same_sections {
         let n = v.sections.len();
@@ -240,6 +250,128 @@ fn confirmations(o: &mut String, v: &View<'_>, st: &Style) {
         let _ = writeln!(o, "      {}", escape(&c.detail));
         if let Some(evidence) = c.evidence() {
             let _ = writeln!(o, "      {evidence}");
+        }
+    }
+}
+
+/// `s` cut to `max` characters, with an ellipsis when cut.
+fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
+/// Input differences shown per cause before "(N more in the JSON report)".
+const INPUTS_SHOWN: usize = 3;
+
+/// The build inputs that differ, in the go command's terms, grouped by the
+/// cause each explains; then the nondeterministic actions.
+fn build_inputs(o: &mut String, r: &Report, st: &Style) {
+    let Some(b) = &r.build_inputs else {
+        return;
+    };
+    if !b.input_differences.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            st.bold("Build inputs that differ (what the go command hashed for each action)")
+        );
+        let mut causes: Vec<&str> = b
+            .input_differences
+            .iter()
+            .map(|d| d.cause.as_deref().unwrap_or("other"))
+            .collect();
+        causes.dedup();
+        causes.sort_unstable();
+        causes.dedup();
+        for cause in causes {
+            let all: Vec<_> = b
+                .input_differences
+                .iter()
+                .filter(|d| d.cause.as_deref().unwrap_or("other") == cause)
+                .collect();
+            let _ = writeln!(o, "  {cause}:");
+            for d in all.iter().take(INPUTS_SHOWN) {
+                let _ = writeln!(o, "    {} {}", escape(&d.mode), escape(&d.package));
+                if let Some(l) = d.lines.first() {
+                    let side = |s: &Option<String>| {
+                        s.as_deref()
+                            .map_or_else(|| "(none)".to_string(), |s| escape(&clip(s, 160)))
+                    };
+                    let _ = writeln!(o, "      lhs: {}", side(&l.lhs));
+                    let _ = writeln!(o, "      rhs: {}", side(&l.rhs));
+                }
+            }
+            if all.len() > INPUTS_SHOWN {
+                let _ = writeln!(
+                    o,
+                    "    ({} more in the JSON report)",
+                    all.len() - INPUTS_SHOWN
+                );
+            }
+        }
+    }
+    if !b.nondeterministic_actions.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            st.red("Nondeterministic actions (same inputs on both sides, different output)")
+        );
+        for a in &b.nondeterministic_actions {
+            let _ = writeln!(
+                o,
+                "  {} {} ({}): action {} gave {} and {}",
+                escape(&a.mode),
+                escape(&a.package),
+                a.tool.as_deref().map_or("?".to_string(), escape),
+                escape(&a.action_id),
+                escape(&a.lhs_output_id),
+                escape(&a.rhs_output_id)
+            );
+        }
+    }
+}
+
+/// `--timings`: each build's time, critical path, slowest actions, cache use.
+fn timings(o: &mut String, r: &Report, st: &Style) {
+    let Some(b) = &r.build_inputs else {
+        let _ = writeln!(
+            o,
+            "\nnote: --timings: no build of this run recorded its actions"
+        );
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "\n{}",
+        st.bold("Build timings (from each side's action graph)")
+    );
+    for (side, t) in [("lhs", &b.timings.lhs), ("rhs", &b.timings.rhs)] {
+        let _ = writeln!(
+            o,
+            "  {side}: {:.1} s wall, {} action{}, {} package{} compiled, {} from the cache",
+            t.wall_ms as f64 / 1000.0,
+            t.actions,
+            plural(t.actions),
+            t.rebuilt,
+            plural(t.rebuilt),
+            t.cached
+        );
+        let _ = writeln!(
+            o,
+            "    critical path {:.1} s: {}",
+            t.critical_path_ms as f64 / 1000.0,
+            escape(&t.critical_path.join(" → "))
+        );
+        for a in t.slowest.iter().take(5) {
+            let _ = writeln!(
+                o,
+                "    {:>7.2} s  {} {}",
+                a.ms as f64 / 1000.0,
+                escape(&a.mode),
+                escape(&a.package)
+            );
         }
     }
 }

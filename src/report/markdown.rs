@@ -13,6 +13,7 @@
 //! through [`escape`], so `|`, backticks, emphasis, links, HTML and newlines
 //! in a section name cannot break a table or inject markup.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::html::visible;
@@ -142,6 +143,7 @@ pub fn render(r: &Report) -> String {
     if v.differs() {
         root_causes(&mut out, &v);
         confirmations(&mut out, &v);
+        build_inputs(&mut out, r);
         by_cause(&mut out, &v);
         sections(&mut out, &v);
         findings(&mut out, &v);
@@ -323,6 +325,64 @@ fn confirmations(out: &mut Out, v: &View<'_>) {
     block.push('\n');
     if !out.fits(&block) {
         out.trimmed.push("the causal checks".into());
+    }
+}
+
+/// `verify`: the first build inputs that differ per cause, and the
+/// nondeterministic actions, in a table.
+fn build_inputs(out: &mut Out, r: &Report) {
+    let Some(b) = &r.build_inputs else {
+        return;
+    };
+    if b.input_differences.is_empty() && b.nondeterministic_actions.is_empty() {
+        return;
+    }
+    let mut t = String::from(
+        "### Build inputs that differ\n\nWhat the go command hashed for each action, where the sides differ:\n\n| action | cause | lhs | rhs |\n|---|---|---|---|\n",
+    );
+    let mut per_cause: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut shown = 0;
+    for d in &b.input_differences {
+        let n = per_cause
+            .entry(d.cause.as_deref().unwrap_or("other"))
+            .or_default();
+        *n += 1;
+        if *n > 3 {
+            continue;
+        }
+        let line = d.lines.first();
+        let side = |s: Option<&String>| {
+            s.map_or_else(|| "(none)".to_string(), |x| cd(&clip(x, 120), true))
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} |",
+            cd(&format!("{} {}", d.mode, d.package), true),
+            d.cause.as_deref().unwrap_or("other"),
+            side(line.and_then(|l| l.lhs.as_ref())),
+            side(line.and_then(|l| l.rhs.as_ref())),
+        );
+        shown += 1;
+    }
+    if shown < b.input_differences.len() {
+        let _ = writeln!(
+            t,
+            "\n{} more in the JSON report.",
+            b.input_differences.len() - shown
+        );
+    }
+    for a in &b.nondeterministic_actions {
+        let _ = writeln!(
+            t,
+            "\n**Nondeterministic action**: {} (same inputs, outputs {} and {})",
+            cd(&format!("{} {}", a.mode, a.package), false),
+            cd(&a.lhs_output_id, false),
+            cd(&a.rhs_output_id, false)
+        );
+    }
+    t.push('\n');
+    if !out.fits(&t) {
+        out.trimmed.push("the build inputs".into());
     }
 }
 

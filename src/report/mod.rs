@@ -135,6 +135,10 @@ pub struct Report {
     /// the verdict or the exit code.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub confirmations: Vec<Confirmation>,
+    /// `verify`: the two builds compared in the go command's own terms
+    /// (hash inputs per action, nondeterministic actions, timings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_inputs: Option<crate::actions::BuildInputs>,
     pub notes: Vec<String>,
 }
 
@@ -146,6 +150,8 @@ pub struct RenderOptions {
     /// Human format: the per-section table of a reproducible result too, and
     /// every section (the same ones included) of a differing one.
     pub verbose: bool,
+    /// Human format: each build's time per action (`verify --timings`).
+    pub timings: bool,
 }
 
 /// What goes into a report besides the diff.
@@ -245,6 +251,7 @@ impl Report {
             findings: attribution.findings,
             allowances: context.allowances,
             confirmations: Vec::new(),
+            build_inputs: None,
             notes,
         }
     }
@@ -255,7 +262,7 @@ impl Report {
             format,
             RenderOptions {
                 color,
-                verbose: false,
+                ..RenderOptions::default()
             },
         )
     }

@@ -64,6 +64,7 @@ fn report(findings: Vec<Finding>) -> Report {
         findings,
         allowances: Vec::new(),
         confirmations: Vec::new(),
+        build_inputs: None,
         notes: Vec::new(),
     }
 }
