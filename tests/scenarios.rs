@@ -58,6 +58,14 @@ struct Expect {
     /// took, e.g. "build with -trimpath").
     #[serde(default)]
     fixes_exclude: Vec<String>,
+    /// Build inputs that must differ (`build_inputs.input_differences`),
+    /// each `CAUSE: MODE PACKAGE: TEXT`: an action of that cause, mode and
+    /// package whose differing lines (either side) contain TEXT.
+    #[serde(default)]
+    input_differences: Vec<String>,
+    /// Actions (`MODE PACKAGE`) that must be reported nondeterministic.
+    #[serde(default)]
+    nondeterministic_actions: Vec<String>,
     /// "elf", "mach-o" or "pe".
     format: String,
     /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
@@ -392,6 +400,7 @@ fn check(
             }
         }
     }
+    problems.extend(build_input_problems(expect, &report["build_inputs"]));
     for f in &root_findings {
         let cause = f["cause"].as_str().unwrap_or("");
         let needs_fix = [
@@ -508,4 +517,71 @@ fn readme_lists_every_scenario() {
             "README.md does not list scenario {name}; run scripts/scenario-table"
         );
     }
+}
+
+/// What the expected build inputs and nondeterministic actions miss in
+/// the report's `build_inputs`.
+fn build_input_problems(expect: &Expect, inputs: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let empty = Vec::new();
+    let diffs = inputs["input_differences"].as_array().unwrap_or(&empty);
+    for want in &expect.input_differences {
+        let mut parts = want.splitn(3, ": ");
+        let (cause, action, text) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        let found = diffs.iter().any(|d| {
+            let name = format!(
+                "{} {}",
+                d["mode"].as_str().unwrap_or(""),
+                d["package"].as_str().unwrap_or("")
+            );
+            d["cause"].as_str() == Some(cause)
+                && name == action
+                && d["lines"].as_array().is_some_and(|ls| {
+                    ls.iter().any(|l| {
+                        [&l["lhs"], &l["rhs"]]
+                            .iter()
+                            .any(|s| s.as_str().is_some_and(|s| s.contains(text)))
+                    })
+                })
+        });
+        if !found {
+            let seen: Vec<String> = diffs
+                .iter()
+                .take(8)
+                .map(|d| {
+                    format!(
+                        "{} {} {} {}",
+                        d["cause"], d["mode"], d["package"], d["lines"]
+                    )
+                })
+                .collect();
+            problems.push(format!(
+                "no input difference {want:?} among {} (first: {seen:#?}; notes {})",
+                diffs.len(),
+                inputs["notes"]
+            ));
+        }
+    }
+    let actions = inputs["nondeterministic_actions"]
+        .as_array()
+        .unwrap_or(&empty);
+    for want in &expect.nondeterministic_actions {
+        let found = actions.iter().any(|a| {
+            format!(
+                "{} {}",
+                a["mode"].as_str().unwrap_or(""),
+                a["package"].as_str().unwrap_or("")
+            ) == *want
+        });
+        if !found {
+            problems.push(format!(
+                "no nondeterministic action {want:?} among {actions:?}"
+            ));
+        }
+    }
+    problems
 }

@@ -1,0 +1,3 @@
+module example.com/toolexec-nondeterminism
+
+go 1.26
