@@ -152,6 +152,9 @@ pub struct VerifyArgs {
     /// Make the lhs workdir a git checkout of the tree and leave the rhs a plain copy (shows VCS stamping).
     #[arg(long, visible_alias = "vcs-one-side")]
     pub git_lhs: bool,
+    /// Do not have the go command record its hash inputs and action graph (the report then has no build inputs, nondeterministic actions or timings).
+    #[arg(long)]
+    pub no_build_inputs: bool,
     /// When the builds differ, prove each root cause that one of twinbuild's own variations (workdir, HOME, TMPDIR,
     /// GOCACHE, GOMODCACHE, ..., the --git-lhs checkout) explains by rebuilding the rhs with that variation taken from the lhs, one build per
     /// variation, and report whether its bytes go away. The exit code still comes from the first two builds.
@@ -221,7 +224,9 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         notes: pair.notes.clone(),
     };
     let mut report = analyse(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context)?;
-    report.build_inputs = Some(build_inputs(&pair.lhs, &pair.rhs));
+    if request.record_inputs {
+        report.build_inputs = Some(build_inputs(&pair.lhs, &pair.rhs));
+    }
     if args.confirm {
         let confirmations = confirm(&builder, &pair, &request, &report, &progress)?;
         progress.clear();
@@ -393,6 +398,7 @@ fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
         allow_network: args.allow_network,
         side_env,
         git_lhs: args.git_lhs,
+        record_inputs: !args.no_build_inputs,
     })
 }
 

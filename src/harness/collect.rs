@@ -44,7 +44,8 @@ pub(super) fn records(
         .zip(finished)
         .zip(probes)
         .map(|((p, f), probe)| {
-            let inputs = super::record::files(&p.dirs).ok();
+            // Recorded when asked (the hash log is there, if only empty).
+            let inputs = Some(super::record::files(&p.dirs)).filter(|f| f.hash_log.exists());
             let mut command = vec![p.program.to_string_lossy().into_owned()];
             command.extend(p.args);
             BuildRecord {

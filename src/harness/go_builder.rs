@@ -167,25 +167,27 @@ impl GoBuilder {
 
         // The commands and the builds.
         let plans = command::side_plans(req, plan, go, prepared.sides, &goos);
-        let finished = match run_sides::run_all(&plans, plan.jobs, req.timeout, progress) {
-            Ok(finished) => finished,
-            Err(mut e) => {
-                // Both failed: does the same go build work in the user's tree?
-                if let BuildError::Failed { built_in, .. } = &mut e {
-                    if req.build_cmd.is_none() && built_in.other.as_ref().is_some_and(|o| o.failed)
-                    {
-                        built_in.own_tree = own_tree::probe(
-                            go,
-                            &plans[0].args,
-                            &plan.source,
-                            &self.user_env,
-                            req.timeout,
-                        );
+        let finished =
+            match run_sides::run_all(&plans, plan.jobs, req.timeout, req.record_inputs, progress) {
+                Ok(finished) => finished,
+                Err(mut e) => {
+                    // Both failed: does the same go build work in the user's tree?
+                    if let BuildError::Failed { built_in, .. } = &mut e {
+                        if req.build_cmd.is_none()
+                            && built_in.other.as_ref().is_some_and(|o| o.failed)
+                        {
+                            built_in.own_tree = own_tree::probe(
+                                go,
+                                &plans[0].args,
+                                &plan.source,
+                                &self.user_env,
+                                req.timeout,
+                            );
+                        }
                     }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         collect::check_artifacts(&plans)?;
 
         if req.allow_network {

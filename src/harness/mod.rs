@@ -108,6 +108,8 @@ pub struct BuildRequest {
     pub side_env: BTreeMap<Side, Vec<(String, String)>>,
     /// `--git-lhs`: the lhs workdir becomes a fresh git checkout of the tree, the rhs stays a plain copy.
     pub git_lhs: bool,
+    /// Each side's go command records its hash inputs and action graph (`record`).
+    pub record_inputs: bool,
 }
 
 impl BuildRequest {
@@ -132,6 +134,7 @@ impl BuildRequest {
             allow_network: false,
             side_env: BTreeMap::new(),
             git_lhs: false,
+            record_inputs: true,
         }
     }
 }

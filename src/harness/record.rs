@@ -24,14 +24,22 @@ pub struct InputFiles {
     pub action_graph: PathBuf,
 }
 
-/// The files of the side in `dirs` (their directory is created).
-pub(crate) fn files(dirs: &SideDirs) -> std::io::Result<InputFiles> {
+/// The files of the side in `dirs`.
+pub(crate) fn files(dirs: &SideDirs) -> InputFiles {
     let dir = dirs.base.join("record");
-    std::fs::create_dir_all(&dir)?;
-    Ok(InputFiles {
+    InputFiles {
         hash_log: dir.join("gocachehash.log"),
         action_graph: dir.join("actiongraph.json"),
-    })
+    }
+}
+
+/// [`files`], their directory created.
+pub(crate) fn create(dirs: &SideDirs) -> std::io::Result<InputFiles> {
+    let files = files(dirs);
+    if let Some(dir) = files.hash_log.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    Ok(files)
 }
 
 /// `env` with the two debug settings added to whatever GODEBUG and GOFLAGS

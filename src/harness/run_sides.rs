@@ -19,13 +19,14 @@ pub(super) fn run_all(
     plans: &[SidePlan],
     jobs: usize,
     timeout: Duration,
+    record: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<run::Finished>, BuildError> {
     let results: Vec<Result<run::Finished, BuildError>> = if jobs >= 2 {
         std::thread::scope(|s| {
             let handles: Vec<_> = plans
                 .iter()
-                .map(|p| s.spawn(|| run_side(p, timeout, progress)))
+                .map(|p| s.spawn(|| run_side(p, timeout, record, progress)))
                 .collect();
             handles
                 .into_iter()
@@ -39,7 +40,7 @@ pub(super) fn run_all(
     } else {
         plans
             .iter()
-            .map(|p| run_side(p, timeout, progress))
+            .map(|p| run_side(p, timeout, record, progress))
             .collect()
     };
     let mut results = results;
@@ -61,21 +62,34 @@ pub(super) fn run_all(
 fn run_side(
     p: &SidePlan,
     timeout: Duration,
+    record: bool,
     progress: &dyn Progress,
 ) -> Result<run::Finished, BuildError> {
     let side = p.dirs.side;
     let command = run::display_command(&p.program, &p.args);
     progress.started(side, &command);
-    let files = record::files(&p.dirs)
-        .map_err(|e| io_error(format!("cannot create {}", p.dirs.base.display()), e))?;
-    let env = record::env(&p.env, &files);
+    let files = if record {
+        let files = record::create(&p.dirs)
+            .map_err(|e| io_error(format!("cannot create {}", p.dirs.base.display()), e))?;
+        Some(files)
+    } else {
+        None
+    };
+    let env = match &files {
+        Some(f) => record::env(&p.env, f),
+        None => p.env.clone(),
+    };
     let spawn = Spawn {
         program: &p.program,
         args: &p.args,
         dir: &p.dirs.workdir,
         env: &env,
     };
-    let result = run::run_recording(&spawn, timeout, Some(&files.hash_log));
+    let result = run::run_recording(
+        &spawn,
+        timeout,
+        files.as_ref().map(|f| f.hash_log.as_path()),
+    );
     let finished = match result {
         Ok(f) => f,
         Err(e) => {
