@@ -38,6 +38,11 @@ struct VerifySpec {
     /// folder, e.g. "../http-service") instead of one in this folder.
     #[serde(default)]
     source: Option<String>,
+    /// Build with fresh, empty caches instead of the shared per-side ones:
+    /// for a build whose output is not a function of what the go command
+    /// hashes (a cache would serve an earlier run's objects).
+    #[serde(default)]
+    cold: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,18 +235,26 @@ fn load(dir: &Path) -> Result<Scenario, String> {
     }
 }
 
-/// `twinbuild verify DIR ARGS --format json --write human=HUMAN --cache-dir CACHE --timeout 900`.
-fn twinbuild(dir: &Path, args: &[String], cache: &Path, human: &Path) -> std::io::Result<Output> {
+/// `twinbuild verify DIR ARGS --format json --write human=HUMAN --cache-dir CACHE --timeout 900`
+/// (no `--cache-dir` without `cache`).
+fn twinbuild(
+    dir: &Path,
+    args: &[String],
+    cache: Option<&Path>,
+    human: &Path,
+) -> std::io::Result<Output> {
     let mut write = std::ffi::OsString::from("human=");
     write.push(human);
-    Command::new(env!("CARGO_BIN_EXE_twinbuild"))
-        .arg("verify")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_twinbuild"));
+    cmd.arg("verify")
         .arg(dir)
         .args(args)
         .args(["--format", "json", "--write"])
-        .arg(write)
-        .arg("--cache-dir")
-        .arg(cache)
+        .arg(write);
+    if let Some(cache) = cache {
+        cmd.arg("--cache-dir").arg(cache);
+    }
+    cmd
         // A cold cross build of net/http takes a few minutes on 2 busy cores;
         // a hung build must not hang CI for the default half hour.
         .args(["--timeout", "900"])
@@ -272,7 +285,12 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
         Some(rel) => dir.join(rel),
         None => dir.to_path_buf(),
     };
-    let output = twinbuild(&source, &scenario.verify.args, cache, &human_path);
+    let output = twinbuild(
+        &source,
+        &scenario.verify.args,
+        (!scenario.verify.cold).then_some(cache),
+        &human_path,
+    );
     outcome.seconds = start.elapsed().as_secs_f64();
     let output = match output {
         Ok(o) => o,

@@ -14,10 +14,13 @@ case $tool in
 		prev=$a
 	done
 	if [ -n "$main" ]; then
-		extra=$(mktemp "${TMPDIR:-/tmp}/nonceXXXXXX")
-		mv "$extra" "$extra.go"
-		printf 'package main\n\nvar buildNonce = "%s"\n\nfunc init() {\n\tif buildNonce == "" {\n\t\tpanic("no nonce")\n\t}\n}\n' "$(date +%s%N)" >"$extra.go"
-		exec "$tool" "$@" "$extra.go"
+		# Next to this script, in the module (a dot-dir: no package of its
+		# own), so -trimpath gives it the same name on both sides: only
+		# its contents differ.
+		extra=$(dirname "$0")/.nonce/nonce.go
+		mkdir -p "$(dirname "$extra")"
+		printf 'package main\n\nvar buildNonce = "%s"\n\nfunc init() {\n\tif buildNonce == "" {\n\t\tpanic("no nonce")\n\t}\n}\n' "$(date +%s%N)" >"$extra"
+		exec "$tool" "$@" "$extra"
 	fi
 	;;
 esac

@@ -18,26 +18,12 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::{Hashed, InputDifference, LinePair};
 use crate::attribute::Cause;
+use crate::binary::go::ARCH_LEVELS;
 
 /// At most this many input differences are listed (a note says how many there were).
 pub const MAX_DIFFERENCES: usize = 500;
 /// At most this many lines of one input difference are listed.
 pub const MAX_DIFFERENCE_LINES: usize = 50;
-
-/// The environment lines that choose the instruction set (`GOAMD64=v1`...)
-/// or the toolchain's experiments.
-const ARCH_ENV: &[&str] = &[
-    "GOAMD64",
-    "GOARM",
-    "GOARM64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-    "GOEXPERIMENT",
-];
 
 /// File extensions of the C, C++, Objective-C and Fortran files cgo compiles.
 const CGO_FILES: &[&str] = &[
@@ -250,7 +236,7 @@ pub(super) fn cause_of(pair: &LinePair) -> Option<Cause> {
     if key == "modinfo" || key.starts_with("vcs") {
         return Some(Cause::Buildinfo);
     }
-    if key == "(go version)" || ARCH_ENV.contains(&key) {
+    if key == "(go version)" || ARCH_LEVELS.contains(&key) {
         return Some(Cause::Toolchain);
     }
     if matches!(key, "compile" | "link" | "asm" | "cgo") {

@@ -365,26 +365,10 @@ pub fn buildinfo_class(l: &Landmarks, r: &Landmarks) -> BuildinfoClass {
             fix: Some(TOOLCHAIN_FIX.into()),
         };
     }
-    let toolchain_keys = [
-        "GOAMD64",
-        "GOARM",
-        "GOARM64",
-        "GO386",
-        "GOMIPS",
-        "GOMIPS64",
-        "GOPPC64",
-        "GORISCV64",
-        "GOWASM",
-        "GOEXPERIMENT",
-        "GOOS",
-        "GOARCH",
-        "-compiler",
-        "DefaultGODEBUG",
-        "GOFIPS140",
-    ];
+    let toolchain_keys = ["GOOS", "GOARCH", "-compiler", "DefaultGODEBUG", "GOFIPS140"];
     let tk: Vec<&String> = keys
         .iter()
-        .filter(|k| toolchain_keys.contains(&k.as_str()))
+        .filter(|k| toolchain_keys.contains(&k.as_str()) || go::ARCH_LEVELS.contains(&k.as_str()))
         .collect();
     if !tk.is_empty() {
         return BuildinfoClass {

@@ -20,6 +20,22 @@
 //! Layout facts checked against Go 1.26 binaries (see `tests/fixtures/`) are
 //! noted in each reader's module documentation.
 
+/// The environment variables that choose the instruction set or the
+/// toolchain's experiments (`GOAMD64=v3`...): buildinfo records them, and the
+/// go command hashes them into every action. Shared by those who read either.
+pub const ARCH_LEVELS: &[&str] = &[
+    "GOAMD64",
+    "GOARM",
+    "GOARM64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+    "GOEXPERIMENT",
+];
+
 pub mod buildid;
 pub mod buildinfo;
 pub mod dwarf;
