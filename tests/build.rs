@@ -270,6 +270,8 @@ fn a_failing_build_reports_its_output() {
             assert_eq!(side, "lhs");
             assert_eq!(code, "1");
             assert!(output.contains("cannot use \"nope\""), "{output}");
+            // The go command's hash lines are recorded apart, not shown here.
+            assert!(!output.contains("HASH"), "{output}");
             assert!(command.contains(" build -trimpath"), "{command}");
         }
         other => panic!("expected Failed, got {other:?}"),

@@ -349,3 +349,42 @@ fn usage_errors_exit_2() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     }
 }
+
+/// A `--build-cmd` that runs no go command (it copies a binary in place):
+/// there is nothing recorded, so the report's build inputs say so in
+/// notes, with empty lists, and the verdict is the binaries' own.
+#[test]
+fn a_build_that_records_nothing_leaves_notes_not_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("prebuilt");
+    std::fs::create_dir_all(&src).unwrap();
+    write(&src, "go.mod", b"module example.com/prebuilt\n\ngo 1.22\n");
+    write(&src, "main.go", b"package main\n\nfunc main() {}\n");
+    let app = fixture("linux-amd64", "release");
+    let cmd = format!("mkdir -p bin && cp '{}' bin/app", app.display());
+    let out = twinbuild()
+        .arg("verify")
+        .arg(&src)
+        .args([
+            "--build-cmd",
+            &cmd,
+            "--artifact",
+            "bin/app",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inputs = &report["build_inputs"];
+    assert_eq!(
+        inputs["input_differences"],
+        serde_json::json!([]),
+        "{inputs}"
+    );
+    assert_eq!(inputs["nondeterministic_actions"], serde_json::json!([]));
+    let notes = inputs["notes"].as_array().expect("notes");
+    assert!(!notes.is_empty(), "{inputs}");
+    assert_eq!(inputs["timings"]["lhs"]["actions"], 0);
+}

@@ -37,7 +37,11 @@ pub(super) fn read(path: &Path, notes: &mut Vec<String>) -> Vec<Action> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            notes.push(format!("action graph: cannot open it: {e}"));
+            notes.push(if e.kind() == std::io::ErrorKind::NotFound {
+                "action graph: none was written (no go build ran, or the go command does not know -debug-actiongraph)".to_string()
+            } else {
+                format!("action graph: cannot open it: {e}")
+            });
             return Vec::new();
         }
     };
