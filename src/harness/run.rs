@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::cleanup;
+// The most of a hash log written per build: what `actions` reads of it.
+use crate::actions::MAX_HASH_LOG;
 
 /// How much of a build's output is kept (the end of it, where errors are).
 pub(crate) const OUTPUT_TAIL: usize = 64 * 1024;
@@ -176,8 +178,6 @@ pub(crate) fn run_recording(
     })
 }
 
-/// The most of a hash log written per build.
-pub(crate) const MAX_HASH_LOG: u64 = 256 << 20;
 
 /// A longer line is passed on in pieces (a hash line is cut there).
 const MAX_LINE: usize = 64 << 10;
