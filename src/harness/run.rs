@@ -178,7 +178,6 @@ pub(crate) fn run_recording(
     })
 }
 
-
 /// A longer line is passed on in pieces (a hash line is cut there).
 const MAX_LINE: usize = 64 << 10;
 
