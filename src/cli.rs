@@ -475,12 +475,12 @@ fn analyse(
     context: report::Context,
 ) -> Result<Report> {
     // Both files at once: reading is mostly the kernel filling fresh pages.
-    // The lhs is hashed as it is read; the rhs only when the diff finds it
-    // differs (the pair a reproducible build gives is the same bytes: one
-    // digest serves both), then on a core of its own beside the attribution.
+    // Then the rhs is hashed on a core of its own beside the parse and the
+    // diff; the lhs only when the diff finds the files differ (the pair a
+    // reproducible build gives is the same bytes: one digest serves both).
     let (li, ri) = std::thread::scope(|scope| {
         let rhs = scope.spawn(|| read_input(rhs_path, false));
-        let lhs = read_input(lhs_path, true);
+        let lhs = read_input(lhs_path, false);
         (
             lhs,
             rhs.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
@@ -488,6 +488,7 @@ fn analyse(
     });
     let (li, ri) = (li?, ri?);
     std::thread::scope(|scope| {
+        let rhs_sha256 = scope.spawn(|| crate::binary::sha256_hex(&ri.data));
         let (lhs, rhs) = (parse(lhs_path, &li)?, parse(rhs_path, &ri)?);
         if lhs.format != rhs.format {
             bail!(
@@ -499,8 +500,8 @@ fn analyse(
             );
         }
         let d = diff::diff(&lhs, &rhs);
-        let rhs_sha256 =
-            (!d.identical).then(|| scope.spawn(|| crate::binary::sha256_hex(&ri.data)));
+        let lhs_sha256 =
+            (!d.identical).then(|| scope.spawn(|| crate::binary::sha256_hex(&li.data)));
         let attribution = attribute::attribute(&lhs, &rhs, &d, hints);
         let mut context = context;
         context.notes.extend(
@@ -509,13 +510,14 @@ fn analyse(
                 .iter()
                 .map(|w| format!("attribution: {w}")),
         );
-        let rhs_sha256 = match rhs_sha256 {
-            Some(h) => Some(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            None => li.sha256.clone(),
+        let join = |h: std::thread::ScopedJoinHandle<'_, String>| {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
         };
+        let rhs_sha256 = join(rhs_sha256);
+        let lhs_sha256 = lhs_sha256.map_or_else(|| rhs_sha256.clone(), join);
         Ok(Report::new(
-            Artifact::with_sha256(&lhs_path.display().to_string(), &lhs, li.sha256.clone()),
-            Artifact::with_sha256(&rhs_path.display().to_string(), &rhs, rhs_sha256),
+            Artifact::with_sha256(&lhs_path.display().to_string(), &lhs, Some(lhs_sha256)),
+            Artifact::with_sha256(&rhs_path.display().to_string(), &rhs, Some(rhs_sha256)),
             &d,
             attribution,
             context,
