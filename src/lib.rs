@@ -14,5 +14,6 @@ pub mod binary;
 pub mod cli;
 pub mod diff;
 pub mod harness;
+mod input;
 pub mod rebuild;
 pub mod report;
