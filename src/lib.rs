@@ -17,3 +17,4 @@ pub mod harness;
 mod input;
 pub mod rebuild;
 pub mod report;
+pub mod rfc3339;
