@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::view::{plural, FindingView, Limits, View};
+use super::view::{clip, plural, FindingView, Limits, View, INPUTS_PER_CAUSE};
 use super::{ConfirmOutcome, RenderOptions, Report};
 use crate::diff::Status;
 
@@ -254,17 +254,6 @@ fn confirmations(o: &mut String, v: &View<'_>, st: &Style) {
     }
 }
 
-/// `s` cut to `max` characters, with an ellipsis when cut.
-fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]).into(),
-        None => s.into(),
-    }
-}
-
-/// Input differences shown per cause before "(N more in the JSON report)".
-const INPUTS_SHOWN: usize = 3;
-
 /// The build inputs that differ, in the go command's terms, grouped by the
 /// cause each explains; then the nondeterministic actions.
 fn build_inputs(o: &mut String, r: &Report, st: &Style) {
@@ -277,14 +266,11 @@ fn build_inputs(o: &mut String, r: &Report, st: &Style) {
             "\n{}",
             st.bold("Build inputs that differ (what the go command hashed for each action)")
         );
-        let mut causes: Vec<&str> = b
+        let causes: std::collections::BTreeSet<&str> = b
             .input_differences
             .iter()
             .map(|d| d.cause.as_deref().unwrap_or("other"))
             .collect();
-        causes.dedup();
-        causes.sort_unstable();
-        causes.dedup();
         for cause in causes {
             let all: Vec<_> = b
                 .input_differences
@@ -292,7 +278,7 @@ fn build_inputs(o: &mut String, r: &Report, st: &Style) {
                 .filter(|d| d.cause.as_deref().unwrap_or("other") == cause)
                 .collect();
             let _ = writeln!(o, "  {cause}:");
-            for d in all.iter().take(INPUTS_SHOWN) {
+            for d in all.iter().take(INPUTS_PER_CAUSE) {
                 let _ = writeln!(o, "    {} {}", escape(&d.mode), escape(&d.package));
                 if let Some(l) = d.lines.first() {
                     let side = |s: &Option<String>| {
@@ -303,11 +289,11 @@ fn build_inputs(o: &mut String, r: &Report, st: &Style) {
                     let _ = writeln!(o, "      rhs: {}", side(&l.rhs));
                 }
             }
-            if all.len() > INPUTS_SHOWN {
+            if all.len() > INPUTS_PER_CAUSE {
                 let _ = writeln!(
                     o,
                     "    ({} more in the JSON report)",
-                    all.len() - INPUTS_SHOWN
+                    all.len() - INPUTS_PER_CAUSE
                 );
             }
         }

@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::html::visible;
-use super::view::{plural, size, ExcerptView, FindingView, Limits, SectionView, View, ROW};
+use super::view::{
+    clip, plural, size, ExcerptView, FindingView, Limits, SectionView, View, INPUTS_PER_CAUSE, ROW,
+};
 use super::{ConfirmOutcome, Report};
 
 /// Most bytes a Markdown report takes.
@@ -81,14 +83,6 @@ pub fn code(s: &str, in_table: bool) -> String {
         ""
     };
     format!("{fence}{pad}{v}{pad}{fence}")
-}
-
-/// At most `max` characters of `s`, with `…` when cut.
-fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => s.into(),
-        Some((i, _)) => format!("{}…", &s[..i]).into(),
-    }
 }
 
 fn esc(s: &str) -> String {
@@ -347,7 +341,7 @@ fn build_inputs(out: &mut Out, r: &Report) {
             .entry(d.cause.as_deref().unwrap_or("other"))
             .or_default();
         *n += 1;
-        if *n > 3 {
+        if *n > INPUTS_PER_CAUSE {
             continue;
         }
         let line = d.lines.first();

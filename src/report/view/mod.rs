@@ -442,6 +442,18 @@ fn section(x: &SectionRow) -> SectionView<'_> {
     }
 }
 
+/// Input differences (`build_inputs`) shown per cause by the terminal and
+/// Markdown; the JSON has them all.
+pub(crate) const INPUTS_PER_CAUSE: usize = 3;
+
+/// At most `max` characters of `s`, an ellipsis marking a cut.
+pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => s.into(),
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+    }
+}
+
 /// `s` unless there is one.
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
