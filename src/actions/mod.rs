@@ -79,7 +79,8 @@ pub struct Action {
     /// of 4 for a link); `None` while it is the placeholder the go command
     /// gives a tool before the output exists.
     pub output_id: Option<String>,
-    /// Whether the go command ran the tool (not found in the cache).
+    /// The graph's `NeedBuild`. The go command sets it for actions served
+    /// by the cache too: whether a tool ran is told by `cmd`.
     pub need_build: bool,
     pub failed: bool,
     /// Times in nanoseconds since the Unix epoch (`None`: absent or unreadable).

@@ -20,8 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::cleanup;
-// The most of a hash log written per build: what `actions` reads of it.
-use crate::actions::MAX_HASH_LOG;
+// The most of a hash log written per build, and the longest line kept
+// whole (a longer one is passed on in pieces): what `actions` reads.
+use crate::actions::{MAX_HASH_LOG, MAX_LINE};
 
 /// How much of a build's output is kept (the end of it, where errors are).
 pub(crate) const OUTPUT_TAIL: usize = 64 * 1024;
@@ -177,9 +178,6 @@ pub(crate) fn run_recording(
         duration,
     })
 }
-
-/// A longer line is passed on in pieces (a hash line is cut there).
-const MAX_LINE: usize = 64 << 10;
 
 /// The output split into lines: hash lines to the log, the rest to the tail.
 struct Lines {

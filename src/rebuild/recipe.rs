@@ -21,26 +21,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::binary::go::{GoInfo, ModInfoEntry, Module};
+use crate::binary::go::{GoInfo, ModInfoEntry, Module, ARCH_LEVELS};
 use crate::binary::{Binary, Format};
 
-/// Build settings passed to the go command as environment variables (when recorded).
-pub const ENV_SETTINGS: &[&str] = &[
-    "CGO_ENABLED",
-    "GOOS",
-    "GOARCH",
-    "GOAMD64",
-    "GOARM",
-    "GOARM64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-    "GOEXPERIMENT",
-    "GOFIPS140",
-];
+/// Build settings passed to the go command as environment variables (when
+/// recorded): the target, its instruction-set levels and experiments, FIPS.
+fn env_settings() -> impl Iterator<Item = &'static str> {
+    ["CGO_ENABLED", "GOOS", "GOARCH"]
+        .into_iter()
+        .chain(ARCH_LEVELS.iter().copied())
+        .chain(["GOFIPS140"])
+}
 
 /// Boolean build flags recorded as `-flag=true`.
 const BOOL_FLAGS: &[&str] = &["-race", "-msan", "-asan"];
@@ -199,8 +190,8 @@ impl Recipe {
         let tags = settings.get("-tags").cloned().filter(|t| !t.is_empty());
         let ldflags = settings.get("-ldflags").cloned();
         let mut env = BTreeMap::new();
-        for key in ENV_SETTINGS {
-            if let Some(v) = settings.get(*key) {
+        for key in env_settings() {
+            if let Some(v) = settings.get(key) {
                 env.insert(key.to_string(), v.clone());
             }
         }
