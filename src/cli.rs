@@ -62,6 +62,12 @@ pub enum Command {
         after_help = "Exit codes: 0 byte-identical, 1 differs (with the attribution), 2 could not tell.\n\nExamples:\n  twinbuild rebuild ./shfmt --allow-network\n  twinbuild rebuild ./buf --module github.com/bufbuild/buf@v1.75.0 --allow-network\n  twinbuild rebuild ./app --source ~/src/app --emit-recipe rebuild.sh --attest rebuild.intoto.json"
     )]
     Rebuild(crate::rebuild::cli::RebuildArgs),
+    /// Build DIR twice with the same settings into one cache and say which packages missed the cache the second time, and why.
+    #[command(
+        name = "explain-cache",
+        after_help = "Exit codes: 0 every package came from the cache, 1 some were compiled again, 2 could not tell.\n\nExamples:\n  twinbuild explain-cache .\n  twinbuild explain-cache . --build-cmd 'make release' --artifact bin/app\n  twinbuild explain-cache . --go-flag=-gcflags=all=-N --format json"
+    )]
+    ExplainCache(Box<crate::explain_cache::ExplainCacheArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -92,8 +98,9 @@ pub struct OutputArgs {
     pub attest: Option<PathBuf>,
 }
 
+/// What to build and how: the options `verify` and `explain-cache` share.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub struct BuildArgs {
     /// The Go module directory (never written to).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
@@ -127,21 +134,27 @@ pub struct VerifyArgs {
     /// Where --build-cmd leaves the binary, relative to the workdir.
     #[arg(long, value_name = "PATH", requires = "build_cmd")]
     pub artifact: Option<PathBuf>,
-    /// Builds at once (1 or 2).
-    #[arg(long, default_value_t = 2)]
-    pub jobs: usize,
     /// Keep the temp workdirs and say where they are.
     #[arg(long)]
     pub keep_workdirs: bool,
-    /// Keep per-side build caches in DIR/lhs and DIR/rhs across runs (never shared between sides). Faster, less isolated.
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
     /// Per-build time limit in seconds.
     #[arg(long, default_value_t = 1800, value_name = "SECS")]
     pub timeout: u64,
     /// Let the builds use the network (default: offline, modules from your module cache).
     #[arg(long)]
     pub allow_network: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Builds at once (1 or 2).
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// Keep per-side build caches in DIR/lhs and DIR/rhs across runs (never shared between sides). Faster, less isolated.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Set an environment variable for the lhs build only (a deliberate variation), e.g. GOAMD64=v1.
     #[arg(long, value_name = "KEY=VALUE")]
     pub lhs_env: Vec<String>,
@@ -201,6 +214,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Diff(args) => diff_files(args),
         Command::Inspect(args) => inspect(args),
         Command::Rebuild(args) => crate::rebuild::cli::run(args),
+        Command::ExplainCache(args) => crate::explain_cache::run(*args),
     }
 }
 
@@ -237,14 +251,16 @@ fn verify(args: VerifyArgs) -> Result<i32> {
 /// What the two sides' go commands recorded of their builds, compared
 /// (missing or garbled records give notes, never an error).
 fn build_inputs(lhs: &harness::BuildRecord, rhs: &harness::BuildRecord) -> actions::BuildInputs {
-    let read = |b: &harness::BuildRecord| {
-        let files = b.inputs.as_ref();
-        actions::SideLog::read(
-            files.map(|f| f.hash_log.as_path()),
-            files.map(|f| f.action_graph.as_path()),
-        )
-    };
-    actions::compare(&read(lhs), &read(rhs))
+    actions::compare(&side_log(lhs), &side_log(rhs))
+}
+
+/// What one build's go command recorded (missing records give notes).
+pub(crate) fn side_log(b: &harness::BuildRecord) -> actions::SideLog {
+    let files = b.inputs.as_ref();
+    actions::SideLog::read(
+        files.map(|f| f.hash_log.as_path()),
+        files.map(|f| f.action_graph.as_path()),
+    )
 }
 
 /// `verify --confirm`: for each of the harness's variations that a root of
@@ -355,15 +371,6 @@ pub fn confirm(
 }
 
 fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
-    let target = match &args.target {
-        None => None,
-        Some(t) => match t.split_once('/') {
-            Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => {
-                Some((os.to_string(), arch.to_string()))
-            }
-            _ => bail!("--target must be GOOS/GOARCH, e.g. linux/amd64, not {t:?}"),
-        },
-    };
     if !(1..=2).contains(&args.jobs) {
         bail!("--jobs must be 1 or 2");
     }
@@ -379,26 +386,44 @@ fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
     side_env.insert(Side::Lhs, parse_env(&args.lhs_env, "--lhs-env")?);
     side_env.insert(Side::Rhs, parse_env(&args.rhs_env, "--rhs-env")?);
     Ok(BuildRequest {
-        source_dir: args.dir.clone(),
-        package: args.package.clone(),
-        toolchain: args.toolchain.clone(),
-        target,
-        profile: args.profile,
-        cgo: args.cgo,
-        tags: args.tags.clone(),
-        ldflags: args.ldflags.clone(),
-        go_flags: args.go_flags.clone(),
-        build_cmd: args.build_cmd.clone(),
-        artifact: args.artifact.clone(),
         jobs: args.jobs,
-        keep_workdirs: args.keep_workdirs,
         cache_dir: args.cache_dir.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        allow_network: args.allow_network,
         side_env,
         git_lhs: args.git_lhs,
         record_inputs: !args.no_build_inputs,
+        ..args.build.request()?
     })
+}
+
+impl BuildArgs {
+    /// The request these options make, with `verify`'s defaults for the rest.
+    pub fn request(&self) -> Result<BuildRequest> {
+        let target = match &self.target {
+            None => None,
+            Some(t) => match t.split_once('/') {
+                Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => {
+                    Some((os.to_string(), arch.to_string()))
+                }
+                _ => bail!("--target must be GOOS/GOARCH, e.g. linux/amd64, not {t:?}"),
+            },
+        };
+        Ok(BuildRequest {
+            package: self.package.clone(),
+            toolchain: self.toolchain.clone(),
+            target,
+            profile: self.profile,
+            cgo: self.cgo,
+            tags: self.tags.clone(),
+            ldflags: self.ldflags.clone(),
+            go_flags: self.go_flags.clone(),
+            build_cmd: self.build_cmd.clone(),
+            artifact: self.artifact.clone(),
+            keep_workdirs: self.keep_workdirs,
+            timeout: Duration::from_secs(self.timeout),
+            allow_network: self.allow_network,
+            ..BuildRequest::new(&self.dir)
+        })
+    }
 }
 
 fn diff_files(args: DiffArgs) -> Result<i32> {

@@ -5,7 +5,8 @@
 //! [`rebuild`] rebuilds a published binary from its own recipe and judges it
 //! with the same stages. [`actions`] reads what the go command says about
 //! each side's build (the inputs hashed into each action ID, the action
-//! graph) and compares the sides.
+//! graph) and compares the sides; [`explain_cache`] builds one side twice
+//! into one cache and uses it to say why the second build missed the cache.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
@@ -13,6 +14,7 @@ pub mod attribute;
 pub mod binary;
 pub mod cli;
 pub mod diff;
+pub mod explain_cache;
 pub mod harness;
 mod input;
 pub mod rebuild;

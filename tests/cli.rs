@@ -329,6 +329,7 @@ fn help_snapshots() {
         ("verify-help", &["verify", "--help"][..]),
         ("diff-help", &["diff", "--help"][..]),
         ("inspect-help", &["inspect", "--help"][..]),
+        ("explain-cache-help", &["explain-cache", "--help"][..]),
     ] {
         let out = twinbuild().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}");

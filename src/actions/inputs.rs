@@ -107,6 +107,38 @@ fn difference(lhs: &Hashed, rhs: &Hashed) -> Option<InputDifference> {
     })
 }
 
+/// How `after`'s inputs differ from `before`'s, for one action computed
+/// twice: its own differing lines (paired, hashing order, at most
+/// [`MAX_DIFFERENCE_LINES`]) and the dependencies whose IDs changed (import
+/// paths, sorted; `main package` for `packagemain`).
+pub(super) fn changed(before: &Hashed, after: &Hashed) -> (Vec<LinePair>, Vec<String>) {
+    let ((b_deps, b_own), (a_deps, a_own)) = (split(before), split(after));
+    let mut lines = paired(&b_own, &a_own, line_key);
+    lines.truncate(MAX_DIFFERENCE_LINES);
+    let mut deps: Vec<String> = paired(&b_deps, &a_deps, dependency_key)
+        .iter()
+        .filter_map(|p| p.lhs.as_deref().or(p.rhs.as_deref()))
+        .map(|line| {
+            let key = dependency_key(line);
+            // `packagemain ID` has no import path: its key is the bare word.
+            key.split_once(' ')
+                .map_or_else(|| "main package".to_owned(), |(_, p)| p.to_owned())
+        })
+        .collect();
+    deps.sort();
+    deps.dedup();
+    (lines, deps)
+}
+
+/// What a differing line is an input of: its pairing key (`dir`, `file
+/// gen.go`, `compile` for the compiler's version and flags, `GOAMD64`...).
+pub(super) fn input_name(pair: &LinePair) -> &str {
+    pair.lhs
+        .as_deref()
+        .or(pair.rhs.as_deref())
+        .map_or("", line_key)
+}
+
 /// The dependency lines, and the others.
 fn split(h: &Hashed) -> (Vec<&str>, Vec<&str>) {
     h.lines

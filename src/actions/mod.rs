@@ -19,12 +19,16 @@
 //! - **timings** of each side: wall time, packages rebuilt and cached, the
 //!   critical path, the slowest actions.
 //!
+//! [`explain`] (`cache`) compares two builds of one side instead, a cold
+//! and a warm one into the same cache, for `explain-cache`.
+//!
 //! Never fails: a missing, empty, truncated or garbled file (an old Go, a
 //! build that stopped midway, a build script that ran no go command) gives
 //! an empty or partial result and a note. Everything read is bounded
 //! ([`MAX_HASH_LOG`], [`MAX_ACTION_GRAPH`]...). Output is
 //! deterministic: everything sorted by mode then package.
 
+mod cache;
 mod graph;
 mod hashlog;
 mod inputs;
@@ -36,6 +40,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use cache::{explain, CacheExplanation, CacheMiss, CacheVerdict, MissReason};
 pub use graph::{MAX_ACTIONS, MAX_ACTION_GRAPH, SLOWEST};
 pub use hashlog::{MAX_HASH_LINES, MAX_HASH_LOG, MAX_LINE};
 pub use inputs::{MAX_DIFFERENCES, MAX_DIFFERENCE_LINES};

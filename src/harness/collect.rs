@@ -44,26 +44,37 @@ pub(super) fn records(
         .zip(finished)
         .zip(probes)
         .map(|((p, f), probe)| {
-            // Recorded when asked (the hash log is there, if only empty).
-            let inputs = Some(super::record::files(&p.dirs)).filter(|f| f.hash_log.exists());
-            let mut command = vec![p.program.to_string_lossy().into_owned()];
-            command.extend(p.args);
-            BuildRecord {
-                side: p.dirs.side,
-                workdir: p.dirs.workdir,
-                artifact: p.artifact,
-                command,
-                env: env::recorded(&p.env),
-                go_version: probe.go_version,
-                go_env: probe.go_env,
-                duration: f.duration,
-                inputs,
-            }
+            let recorded = super::record::dir(&p.dirs);
+            record(p, &f, probe, &recorded)
         });
     let (Some(lhs), Some(rhs)) = (records.next(), records.next()) else {
         unreachable!("two sides were planned")
     };
     (lhs, rhs)
+}
+
+/// What one build of `p` did; what the go command recorded of it lies in
+/// `recorded` when it was asked to (the hash log is there, if only empty).
+pub(super) fn record(
+    p: SidePlan,
+    finished: &run::Finished,
+    probe: Probe,
+    recorded: &Path,
+) -> BuildRecord {
+    let inputs = Some(super::record::files(recorded)).filter(|f| f.hash_log.exists());
+    let mut command = vec![p.program.to_string_lossy().into_owned()];
+    command.extend(p.args);
+    BuildRecord {
+        side: p.dirs.side,
+        workdir: p.dirs.workdir,
+        artifact: p.artifact,
+        command,
+        env: env::recorded(&p.env),
+        go_version: probe.go_version,
+        go_env: probe.go_env,
+        duration: finished.duration,
+        inputs,
+    }
 }
 
 /// Every string that differs between the two builds, longest first.

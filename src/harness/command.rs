@@ -13,6 +13,7 @@ use super::workspace::SideDirs;
 use super::{BuildRequest, Profile};
 
 /// One side, ready to build.
+#[derive(Clone)]
 pub(super) struct SidePlan {
     pub dirs: SideDirs,
     pub env: BTreeMap<String, String>,

@@ -85,35 +85,18 @@ impl Builder for GoBuilder {
         let go = toolchain::find_go(self.user_var("PATH").map(std::ffi::OsStr::new))
             .ok_or(BuildError::NoGo)?;
         let mut workspace = Workspace::create()?;
-        match self.build_in(&workspace, &plan, &go, request, progress) {
-            Ok(mut done) => {
-                if request.keep_workdirs {
-                    if let Some(path) = workspace.keep() {
-                        done.notes
-                            .push(format!("build dirs kept at {}", path.display()));
-                    }
-                }
-                Ok(BuildPair {
-                    toolchain: done.toolchain,
-                    lhs: done.lhs,
-                    rhs: done.rhs,
-                    hints: done.hints,
-                    notes: done.notes,
-                    workspace,
-                    replay: Some(done.replay),
-                })
-            }
-            Err(mut e) => {
-                if request.keep_workdirs {
-                    if let (Some(path), BuildError::Failed { output, .. }) =
-                        (workspace.keep(), &mut e)
-                    {
-                        output.push_str(&format!("\n(build dirs kept at {})", path.display()));
-                    }
-                }
-                Err(e)
-            }
-        }
+        let mut result = self.build_in(&workspace, &plan, &go, request, progress);
+        keep_dirs(&mut workspace, request, &mut result, |d| &mut d.notes);
+        let done = result?;
+        Ok(BuildPair {
+            toolchain: done.toolchain,
+            lhs: done.lhs,
+            rhs: done.rhs,
+            hints: done.hints,
+            notes: done.notes,
+            workspace,
+            replay: Some(done.replay),
+        })
     }
 
     fn rebuild_without(
@@ -139,7 +122,79 @@ struct Done {
     replay: Replay,
 }
 
+/// With `--keep-workdirs`, the run's dirs stay on disk, and the result says
+/// where: a note of a finished run (in `notes`), the output of a failed build.
+pub(super) fn keep_dirs<T>(
+    workspace: &mut Workspace,
+    req: &BuildRequest,
+    result: &mut Result<T, BuildError>,
+    notes: impl FnOnce(&mut T) -> &mut Vec<String>,
+) {
+    if !req.keep_workdirs {
+        return;
+    }
+    let Some(path) = workspace.keep() else {
+        return;
+    };
+    match result {
+        Ok(done) => notes(done).push(format!("build dirs kept at {}", path.display())),
+        Err(BuildError::Failed { output, .. }) => {
+            output.push_str(&format!("\n(build dirs kept at {})", path.display()))
+        }
+        Err(_) => {}
+    }
+}
+
+/// The report's note on where modules came from.
+pub(super) fn network_note(req: &BuildRequest, common: &super::env::CommonEnv) -> String {
+    if req.allow_network {
+        format!(
+            "network allowed: GOPROXY={}",
+            env::redact("GOPROXY", &common.goproxy)
+        )
+    } else {
+        "offline: modules came from your module cache through a local GOPROXY; the go command had no network proxy"
+            .into()
+    }
+}
+
+/// What every build of a run shares, worked out before any dir is made.
+pub(super) struct Setup {
+    /// The workspace's root, canonical.
+    pub root: std::path::PathBuf,
+    /// What the user's go says in the user's environment.
+    pub user: toolchain::UserGo,
+    /// The toolchain the builds get.
+    pub pin: Pin,
+    /// The environment every build shares.
+    pub common: super::env::CommonEnv,
+}
+
 impl GoBuilder {
+    /// The workspace's root, the user's go, the toolchain and the shared
+    /// environment (steps before `prepare`).
+    pub(super) fn setup(
+        &self,
+        workspace: &Workspace,
+        plan: &Plan,
+        go: &Path,
+        req: &BuildRequest,
+        notes: &mut Vec<String>,
+    ) -> Result<Setup, BuildError> {
+        let root = prepare::resolve_root(workspace, plan)?;
+        let user = toolchain::query_user_go(go, &self.user_env, &root, req.timeout)?;
+        let pin = Pin::choose(req, plan, &user, notes);
+        let goflags = plan::goflags(req, plan, notes);
+        let network = plan::network_settings(self, req, &user, &root, notes)?;
+        let common = plan::common_env(req, go, &pin, goflags, network, notes);
+        Ok(Setup {
+            root,
+            user,
+            pin,
+            common,
+        })
+    }
+
     fn build_in(
         &self,
         workspace: &Workspace,
@@ -149,17 +204,23 @@ impl GoBuilder {
         progress: &dyn Progress,
     ) -> Result<Done, BuildError> {
         let mut notes = Vec::new();
-        let root = prepare::resolve_root(workspace, plan)?;
-
-        // What the user's go says, in the user's environment; the toolchain; what both sides share.
-        let user = toolchain::query_user_go(go, &self.user_env, &root, req.timeout)?;
-        let pin = Pin::choose(req, plan, &user, &mut notes);
-        let goflags = plan::goflags(req, plan, &mut notes);
-        let network = plan::network_settings(self, req, &user, &root, &mut notes)?;
-        let common = plan::common_env(req, go, &pin, goflags, network, &mut notes);
+        let Setup {
+            root,
+            user,
+            pin,
+            common,
+        } = self.setup(workspace, plan, go, req, &mut notes)?;
 
         // The dirs and the copies.
-        let prepared = prepare::sides(req, plan, &root, &user, &common, &mut notes)?;
+        let prepared = prepare::sides(
+            req,
+            plan,
+            &root,
+            &user,
+            &common,
+            &[Side::Lhs, Side::Rhs],
+            &mut notes,
+        )?;
 
         // The toolchain each side gets.
         let probes = probe::sides(go, &prepared.sides, req, &pin, &user)?;
@@ -190,17 +251,7 @@ impl GoBuilder {
             };
         collect::check_artifacts(&plans)?;
 
-        if req.allow_network {
-            notes.push(format!(
-                "network allowed: GOPROXY={}",
-                env::redact("GOPROXY", &common.goproxy)
-            ));
-        } else {
-            notes.push(
-                "offline: modules came from your module cache through a local GOPROXY; the go command had no network proxy"
-                    .into(),
-            );
-        }
+        notes.push(network_note(req, &common));
         let module = plan.go_mod.as_ref().and_then(|m| m.module.as_deref());
         let hints = collect::variation_hints(&plans[0], &plans[1], &plan.package, module);
         let replay = Replay {

@@ -35,6 +35,7 @@ pub mod record;
 pub(crate) mod run;
 mod run_sides;
 pub(crate) mod toolchain;
+mod twice;
 pub(crate) mod workdir;
 mod workspace;
 
@@ -43,6 +44,7 @@ pub use env::{is_secret_name, redact, REDACTED};
 pub use fake::FakeBuilder;
 pub use go_builder::GoBuilder;
 pub use toolchain::is_toolchain_version;
+pub use twice::CacheRuns;
 
 /// Which of the two builds (or inputs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -43,13 +43,15 @@ pub(super) fn resolve_root(workspace: &Workspace, plan: &Plan) -> Result<PathBuf
     Ok(root)
 }
 
-/// Creates both sides' dirs under `root` and copies the tree into each workdir.
+/// Creates the dirs of each of `which` (both sides for a pair; the lhs alone
+/// for `explain-cache`) under `root` and copies the tree into each workdir.
 pub(super) fn sides(
     req: &BuildRequest,
     plan: &Plan,
     root: &Path,
     user: &UserGo,
     common: &CommonEnv,
+    which: &[Side],
     notes: &mut Vec<String>,
 ) -> Result<Prepared, BuildError> {
     let git = workdir::git_state(&plan.source);
@@ -69,8 +71,8 @@ pub(super) fn sides(
     let copy = CopyOptions {
         include_git: git == GitState::Repo && !req.git_lhs,
     };
-    let mut sides = Vec::with_capacity(2);
-    for side in [Side::Lhs, Side::Rhs] {
+    let mut sides = Vec::with_capacity(which.len());
+    for &side in which {
         let dirs = SideDirs::new(root, side, plan.cache_dir.as_deref());
         dirs.create()?;
         if !req.allow_network {
@@ -82,8 +84,7 @@ pub(super) fn sides(
         let env = env::side_env(common, &dirs, extra).map_err(BuildError::Usage)?;
         sides.push((dirs, env));
     }
-    if req.git_lhs {
-        let (dirs, env) = &sides[0];
+    if let (true, Some((dirs, env))) = (req.git_lhs, sides.first()) {
         let git = toolchain::find_executable(std::ffi::OsStr::new(&env["PATH"]), "git")
             .ok_or_else(|| BuildError::Usage(format!("--git-lhs needs git in {}", env["PATH"])))?;
         workdir::git_snapshot(&git, &dirs.workdir, env, req.timeout)?;

@@ -15,7 +15,7 @@ use super::toolchain::{self, Probe, UserGo};
 use super::workspace::SideDirs;
 use super::{cleanup, BuildError, BuildRequest};
 
-/// Both sides' probes, lhs first; an error when a toolchain cannot be had or the two differ.
+/// Each side's probe, lhs first; an error when a toolchain cannot be had or two differ.
 pub(super) fn sides(
     go: &Path,
     sides: &[(SideDirs, BTreeMap<String, String>)],
@@ -23,7 +23,7 @@ pub(super) fn sides(
     pin: &Pin,
     user: &UserGo,
 ) -> Result<Vec<Probe>, BuildError> {
-    let mut probes = Vec::with_capacity(2);
+    let mut probes: Vec<Probe> = Vec::with_capacity(sides.len());
     for (dirs, env) in sides {
         let probe = toolchain::probe(go, &dirs.workdir, env, req.cgo, req.timeout).map_err(|reason| {
             let offline = pin.pinned && pin.version != user.version && !req.allow_network;
@@ -42,11 +42,13 @@ pub(super) fn sides(
         }
         probes.push(probe);
     }
-    if probes[0].version != probes[1].version {
-        return Err(BuildError::ToolchainMismatch {
-            lhs: probes[0].go_version.clone(),
-            rhs: probes[1].go_version.clone(),
-        });
+    if let [lhs, rhs] = probes.as_slice() {
+        if lhs.version != rhs.version {
+            return Err(BuildError::ToolchainMismatch {
+                lhs: lhs.go_version.clone(),
+                rhs: rhs.go_version.clone(),
+            });
+        }
     }
     Ok(probes)
 }

@@ -10,7 +10,7 @@
 //! recorded environment (report, variation hints) stays without them.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::workspace::SideDirs;
 
@@ -24,22 +24,24 @@ pub struct InputFiles {
     pub action_graph: PathBuf,
 }
 
-/// The files of the side in `dirs`.
-pub(crate) fn files(dirs: &SideDirs) -> InputFiles {
-    let dir = dirs.base.join("record");
+/// Where the build of the side in `dirs` is recorded (`explain-cache`'s
+/// second build records elsewhere).
+pub(crate) fn dir(dirs: &SideDirs) -> PathBuf {
+    dirs.base.join("record")
+}
+
+/// The files of a build recorded into `dir`.
+pub(crate) fn files(dir: &Path) -> InputFiles {
     InputFiles {
         hash_log: dir.join("gocachehash.log"),
         action_graph: dir.join("actiongraph.json"),
     }
 }
 
-/// [`files`], their directory created.
-pub(crate) fn create(dirs: &SideDirs) -> std::io::Result<InputFiles> {
-    let files = files(dirs);
-    if let Some(dir) = files.hash_log.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    Ok(files)
+/// [`files`], `dir` created.
+pub(crate) fn create(dir: &Path) -> std::io::Result<InputFiles> {
+    std::fs::create_dir_all(dir)?;
+    Ok(files(dir))
 }
 
 /// `env` with the two debug settings added to whatever GODEBUG and GOFLAGS

@@ -7,6 +7,7 @@
 //! interrupted. A failure names the other side's workdir and says whether
 //! its build failed too.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::command::SidePlan;
@@ -22,11 +23,12 @@ pub(super) fn run_all(
     record: bool,
     progress: &dyn Progress,
 ) -> Result<Vec<run::Finished>, BuildError> {
+    let recording = |p: &SidePlan| record.then(|| record::dir(&p.dirs));
     let results: Vec<Result<run::Finished, BuildError>> = if jobs >= 2 {
         std::thread::scope(|s| {
             let handles: Vec<_> = plans
                 .iter()
-                .map(|p| s.spawn(|| run_side(p, timeout, record, progress)))
+                .map(|p| s.spawn(|| run_side(p, timeout, recording(p), progress)))
                 .collect();
             handles
                 .into_iter()
@@ -40,7 +42,7 @@ pub(super) fn run_all(
     } else {
         plans
             .iter()
-            .map(|p| run_side(p, timeout, record, progress))
+            .map(|p| run_side(p, timeout, recording(p), progress))
             .collect()
     };
     let mut results = results;
@@ -58,22 +60,23 @@ pub(super) fn run_all(
     results.into_iter().collect()
 }
 
-/// Runs one side's build and turns its end into a result.
-fn run_side(
+/// Runs one side's build and turns its end into a result; with `record`,
+/// the go command records its build into that dir (see `record`).
+pub(super) fn run_side(
     p: &SidePlan,
     timeout: Duration,
-    record: bool,
+    record: Option<PathBuf>,
     progress: &dyn Progress,
 ) -> Result<run::Finished, BuildError> {
     let side = p.dirs.side;
     let command = run::display_command(&p.program, &p.args);
     progress.started(side, &command);
-    let files = if record {
-        let files = record::create(&p.dirs)
-            .map_err(|e| io_error(format!("cannot create {}", p.dirs.base.display()), e))?;
-        Some(files)
-    } else {
-        None
+    let files = match record {
+        Some(dir) => Some(
+            record::create(&dir)
+                .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?,
+        ),
+        None => None,
     };
     let env = match &files {
         Some(f) => record::env(&p.env, f),

@@ -10,6 +10,7 @@
 //! renderers format one `view::View` of it, which decides what they show.
 
 pub mod attest;
+pub mod cache;
 pub mod confirmation;
 pub mod html;
 pub mod human;
