@@ -68,6 +68,16 @@ pub enum Command {
         after_help = "Exit codes: 0 every package came from the cache, 1 some were compiled again, 2 could not tell.\n\nExamples:\n  twinbuild explain-cache .\n  twinbuild explain-cache . --build-cmd 'make release' --artifact bin/app\n  twinbuild explain-cache . --go-flag=-gcflags=all=-N --format json"
     )]
     ExplainCache(Box<crate::explain_cache::ExplainCacheArgs>),
+    /// Check that a shared GOCACHE or GOCACHEPROG cache serves what a cold build makes: build through it (never writing
+    /// to it) and cold, compare every served entry, diff the binaries.
+    #[command(
+        name = "cache-audit",
+        after_help = "Exit codes: 0 every served entry matches the cold build and the binaries are the same, 1 not, 2 could not tell.\n\nExamples:\n  twinbuild cache-audit . --gocache /ci/cache/go-build\n  twinbuild cache-audit . --gocacheprog 'my-cache-client --server cache.internal' --format json"
+    )]
+    CacheAudit(Box<crate::cache_audit::CacheAuditArgs>),
+    /// The GOCACHEPROG cache-audit runs (internal).
+    #[command(hide = true)]
+    Cacheprog(crate::cache_audit::CacheprogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +225,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Inspect(args) => inspect(args),
         Command::Rebuild(args) => crate::rebuild::cli::run(args),
         Command::ExplainCache(args) => crate::explain_cache::run(*args),
+        Command::CacheAudit(args) => crate::cache_audit::run(*args),
+        Command::Cacheprog(args) => crate::cache_audit::cacheprog(args),
     }
 }
 
@@ -437,7 +449,7 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
 }
 
 /// Reads, parses, diffs and attributes the two files into a report.
-fn analyse(
+pub(crate) fn analyse(
     lhs_path: &Path,
     rhs_path: &Path,
     hints: &VariationHints,

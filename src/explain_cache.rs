@@ -50,23 +50,18 @@ pub fn run(args: ExplainCacheArgs) -> Result<i32> {
     let progress =
         crate::report::progress::Spinner::new(!args.quiet && std::io::stderr().is_terminal());
     let runs = harness::GoBuilder::new()
-        .build_twice(&request, &progress)
+        .build_twice(&request, &harness::Twice::default(), &|| Ok(()), &progress)
         .map_err(anyhow::Error::new)?;
     progress.clear();
-    let explanation = actions::explain(&side_log(&runs.cold), &side_log(&runs.warm));
+    let (cold, warm) = (&runs.first, &runs.second);
+    let explanation = actions::explain(&side_log(cold), &side_log(warm));
     let mut notes = runs.notes.clone();
-    if forces_rebuild(&runs.warm) {
+    if forces_rebuild(warm) {
         notes.push(
             "the build command or GOFLAGS holds -a: go build -a compiles every package again without looking in the cache".into(),
         );
     }
-    let report = CacheReport::new(
-        runs.toolchain.clone(),
-        &runs.cold,
-        &runs.warm,
-        explanation,
-        notes,
-    );
+    let report = CacheReport::new(runs.toolchain.clone(), cold, warm, explanation, notes);
     for (format, path) in &args.write {
         std::fs::write(path, report.render(*format, false))
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -6,12 +6,15 @@
 //! with the same stages. [`actions`] reads what the go command says about
 //! each side's build (the inputs hashed into each action ID, the action
 //! graph) and compares the sides; [`explain_cache`] builds one side twice
-//! into one cache and uses it to say why the second build missed the cache.
+//! into one cache and uses it to say why the second build missed the cache;
+//! [`cache_audit`] builds through a shared cache and cold, and judges every
+//! entry the cache served.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
 pub mod attribute;
 pub mod binary;
+pub mod cache_audit;
 pub mod cli;
 pub mod diff;
 pub mod explain_cache;

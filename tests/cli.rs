@@ -330,6 +330,7 @@ fn help_snapshots() {
         ("diff-help", &["diff", "--help"][..]),
         ("inspect-help", &["inspect", "--help"][..]),
         ("explain-cache-help", &["explain-cache", "--help"][..]),
+        ("cache-audit-help", &["cache-audit", "--help"][..]),
     ] {
         let out = twinbuild().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}");

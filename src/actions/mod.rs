@@ -299,7 +299,7 @@ fn check_same_build(hashes: &[Hashed], actions: &[Action], notes: &mut Vec<Strin
     let disagree = hashes
         .iter()
         .filter(
-            |h| match (ids.get(&(&h.mode, &h.package)), action_id(&h.sum)) {
+            |h| match (ids.get(&(&h.mode, &h.package)), action_id_of(&h.sum)) {
                 (Some(graph_ids), Some(id)) => !graph_ids.contains(id.as_str()),
                 _ => false,
             },
@@ -313,7 +313,7 @@ fn check_same_build(hashes: &[Hashed], actions: &[Action], notes: &mut Vec<Strin
 }
 
 /// The action ID a sum gives: its first 15 bytes in base64url, 20 characters.
-fn action_id(sum: &str) -> Option<String> {
+pub fn action_id_of(sum: &str) -> Option<String> {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let hex = sum.as_bytes().get(..30)?;
     if !hex.iter().all(u8::is_ascii_hexdigit) {

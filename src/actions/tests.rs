@@ -171,7 +171,7 @@ fn sample_action_graph_has_ids_from_the_build_ids() {
     assert!(install.cmd.is_empty());
     // The hash log's sums give the graph's action IDs.
     let sum = &hashed(&log, "build", "example.com/multipkg").sum;
-    assert_eq!(action_id(sum).as_deref(), Some("6oXr_NMz4ktmtauAmz7o"));
+    assert_eq!(action_id_of(sum).as_deref(), Some("6oXr_NMz4ktmtauAmz7o"));
 }
 
 #[test]

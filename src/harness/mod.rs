@@ -44,7 +44,7 @@ pub use env::{is_secret_name, redact, REDACTED};
 pub use fake::FakeBuilder;
 pub use go_builder::GoBuilder;
 pub use toolchain::is_toolchain_version;
-pub use twice::CacheRuns;
+pub use twice::{CacheRuns, Twice};
 
 /// Which of the two builds (or inputs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

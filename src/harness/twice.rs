@@ -1,21 +1,26 @@
-//! `explain-cache`'s builds: one side built twice at the same paths into one
-//! cache, the way a CI machine builds one commit after another with its
-//! build cache kept.
+//! One side built twice at the same paths, one build after the other, for
+//! the commands about the build cache.
 //!
 //! Input: a [`BuildRequest`] (its lhs settings; no side variables, no
-//! `--git-lhs`, no `--cache-dir`). Output: [`CacheRuns`], the two builds'
-//! records, each with what its go command recorded (`record`): the **cold**
-//! build into an empty GOCACHE, then the **warm** build from a fresh copy of
-//! the tree at the same workdir path, with the same HOME, TMPDIR, GOCACHE
-//! and output dir (emptied), so that everything the two builds are given is
-//! the same and only what the build itself makes differ (a generated file, a
-//! flag computed by a build script, a timestamp) can make the go command
-//! miss its cache.
+//! `--git-lhs`) and [`Twice`]: variables for the first build only, and
+//! whether the second gets a fresh, empty GOCACHE. Output: [`CacheRuns`],
+//! the two builds' records, each with what its go command recorded
+//! (`record`). The second build runs from a fresh copy of the tree at the
+//! same workdir path, with the same HOME and TMPDIR and an emptied output
+//! dir, so the two builds' action IDs can only differ by what the build
+//! itself changes:
 //!
-//! The cold build's workdir and output dir are moved aside into
-//! `<side>/cold/` (the same file system: nothing is copied) before the warm
-//! copy is made; the cold build's records stay in `<side>/record/`, the
-//! warm one's go to `<side>/record_warm/`.
+//! - `explain-cache`: the first build into an empty GOCACHE (**cold**), the
+//!   second into the cache it filled (**warm**): a package compiled again
+//!   names an input the build changes (a generated file, a volatile flag).
+//! - `cache-audit`: the first build through the cache under audit
+//!   (GOCACHEPROG), the second cold, into a fresh GOCACHE: each entry the
+//!   first was served is checked against what the cold build made.
+//!
+//! The first build's workdir and output dir (and its GOCACHE, when the
+//! second gets a fresh one) are moved aside into `<side>/first/` (the same
+//! file system: nothing is copied); its records stay in `<side>/record/`,
+//! the second's go to `<side>/record_second/`.
 
 use std::path::{Path, PathBuf};
 
@@ -33,15 +38,26 @@ use super::workspace::io_error;
 use super::GoBuilder;
 use super::{BuildError, BuildRecord, BuildRequest, Progress, Side, ToolchainInfo, Workspace};
 
-/// The two builds of `explain-cache`. Dropping it removes the temp dirs (unless kept).
+/// How the two builds differ.
+#[derive(Debug, Clone, Default)]
+pub struct Twice {
+    /// Variables set for the first build only (e.g. GOCACHEPROG).
+    pub first_env: Vec<(String, String)>,
+    /// The second build gets a fresh, empty GOCACHE (else the first's).
+    pub fresh_cache: bool,
+}
+
+/// The two builds. Dropping it removes the temp dirs (unless kept).
 #[derive(Debug)]
 pub struct CacheRuns {
     pub toolchain: ToolchainInfo,
-    /// The first build, into an empty cache. Its workdir is where it ran;
-    /// its artifact lies where it was moved aside.
-    pub cold: BuildRecord,
-    /// The second build, at the same paths, into the cache the first filled.
-    pub warm: BuildRecord,
+    /// The first build. Its workdir is where it ran; its artifact lies
+    /// where it was moved aside.
+    pub first: BuildRecord,
+    /// The second build, at the same paths.
+    pub second: BuildRecord,
+    /// The second build's GOCACHE.
+    pub second_cache: PathBuf,
     /// Notes for the report.
     pub notes: Vec<String>,
     /// Keeps the temp dirs alive until the records are read.
@@ -49,32 +65,30 @@ pub struct CacheRuns {
 }
 
 impl GoBuilder {
-    /// Builds `request` twice at the same paths into one cache, recording both.
+    /// Builds `request` twice at the same paths, recording both.
+    /// `after_first` looks at the first build before the second runs: its
+    /// error ends the run (`BuildError::Usage`, its message as is).
     pub fn build_twice(
         &self,
         request: &BuildRequest,
+        twice: &Twice,
+        after_first: &dyn Fn() -> Result<(), String>,
         progress: &dyn Progress,
     ) -> Result<CacheRuns, BuildError> {
         if request.git_lhs || request.side_env.values().any(|v| !v.is_empty()) {
             return Err(BuildError::Usage(
-                "explain-cache builds one side twice: it takes no side variables and no --git-lhs"
-                    .into(),
+                "one side is built twice: no side variables and no --git-lhs".into(),
             ));
         }
         let plan = Plan::check(request)?;
         let go = toolchain::find_go(self.user_var("PATH").map(std::ffi::OsStr::new))
             .ok_or(BuildError::NoGo)?;
         let mut workspace = Workspace::create()?;
-        let mut result = self.twice_in(&workspace, &plan, &go, request, progress);
-        keep_dirs(&mut workspace, request, &mut result, |r| &mut r.2);
-        let (cold, warm, notes, toolchain) = result?;
-        Ok(CacheRuns {
-            toolchain,
-            cold,
-            warm,
-            notes,
-            workspace,
-        })
+        let how = How { twice, after_first };
+        let mut result = self.twice_in(&workspace, &plan, &go, request, &how, progress);
+        keep_dirs(&mut workspace, request, &mut result, |r| &mut r.notes);
+        let runs = result?;
+        Ok(CacheRuns { workspace, ..runs })
     }
 
     fn twice_in(
@@ -83,8 +97,10 @@ impl GoBuilder {
         plan: &Plan,
         go: &Path,
         req: &BuildRequest,
+        how: &How<'_>,
         progress: &dyn Progress,
-    ) -> Result<(BuildRecord, BuildRecord, Vec<String>, ToolchainInfo), BuildError> {
+    ) -> Result<CacheRuns, BuildError> {
+        let How { twice, after_first } = how;
         let mut notes = Vec::new();
         let Setup {
             root,
@@ -103,44 +119,78 @@ impl GoBuilder {
             return Err(BuildError::Usage("no side was planned".into()));
         };
 
-        // The cold build.
-        let cold_records = record::dir(&side.dirs);
-        let cold = run_sides::run_side(&side, req.timeout, Some(cold_records.clone()), progress)?;
+        // The first build.
+        let first_side = command::SidePlan {
+            env: side
+                .env
+                .clone()
+                .into_iter()
+                .chain(twice.first_env.iter().cloned())
+                .collect(),
+            ..side.clone()
+        };
+        let first_records = record::dir(&side.dirs);
+        let first = run_sides::run_side(
+            &first_side,
+            req.timeout,
+            Some(first_records.clone()),
+            progress,
+        )?;
         collect::check_artifacts(std::slice::from_ref(&side))?;
+        after_first().map_err(BuildError::Usage)?;
 
-        // Its tree and output aside; a fresh copy at the same path.
-        let aside = side.dirs.base.join("cold");
-        let moved = move_aside(&[&side.dirs.workdir, &side.dirs.out], &aside)?;
-        std::fs::create_dir_all(&side.dirs.out)
-            .map_err(|e| io_error(format!("cannot create {}", side.dirs.out.display()), e))?;
+        // Its tree and output (and cache) aside; fresh ones at the same paths.
+        let mut dirs: Vec<&Path> = vec![&side.dirs.workdir, &side.dirs.out];
+        if twice.fresh_cache {
+            dirs.push(&side.dirs.gocache);
+        }
+        let moved = move_aside(&dirs, &side.dirs.base.join("first"))?;
+        for d in dirs.iter().skip(1) {
+            std::fs::create_dir_all(d)
+                .map_err(|e| io_error(format!("cannot create {}", d.display()), e))?;
+        }
         workdir::copy_tree(&plan.source, &side.dirs.workdir, prepared.copy)?;
 
-        // The warm build.
-        let warm_records = side.dirs.base.join("record_warm");
-        let warm = run_sides::run_side(&side, req.timeout, Some(warm_records.clone()), progress)?;
+        // The second build.
+        let second_records = side.dirs.base.join("record_second");
+        let second =
+            run_sides::run_side(&side, req.timeout, Some(second_records.clone()), progress)?;
         collect::check_artifacts(std::slice::from_ref(&side))?;
 
         notes.push(network_note(req, &common));
-        let cold_artifact = moved_path(&side.artifact, &moved);
-        let mut cold_record = collect::record(
+        let first_artifact = moved_path(&side.artifact, &moved);
+        let mut first_record = collect::record(
             command::SidePlan {
-                artifact: cold_artifact,
-                ..side.clone()
+                artifact: first_artifact,
+                ..first_side
             },
-            &cold,
+            &first,
             probe.clone(),
-            &cold_records,
+            &first_records,
         );
-        cold_record.side = Side::Lhs;
-        let mut warm_record = collect::record(side, &warm, probe, &warm_records);
-        warm_record.side = Side::Rhs;
-        let toolchain = ToolchainInfo {
-            version: pin.version,
-            source: pin.source.to_string(),
-            pinned: pin.pinned,
-        };
-        Ok((cold_record, warm_record, notes, toolchain))
+        first_record.side = Side::Lhs;
+        let second_cache = side.dirs.gocache.clone();
+        let mut second_record = collect::record(side, &second, probe, &second_records);
+        second_record.side = Side::Rhs;
+        Ok(CacheRuns {
+            toolchain: ToolchainInfo {
+                version: pin.version,
+                source: pin.source.to_string(),
+                pinned: pin.pinned,
+            },
+            first: first_record,
+            second: second_record,
+            second_cache,
+            notes,
+            workspace: Workspace::none(),
+        })
     }
+}
+
+/// The two builds' difference and the check between them.
+struct How<'a> {
+    twice: &'a Twice,
+    after_first: &'a dyn Fn() -> Result<(), String>,
 }
 
 /// Renames each of `dirs` into `aside` (created), keeping its name; returns
