@@ -2,7 +2,7 @@
 //! ([`InputsView`]): the input differences grouped by the cause each
 //! explains, with how many are shown and how many left out per cause, each
 //! one's differing lines already clipped; the nondeterministic actions; each
-//! side's timings with its slowest actions. How much of each is
+//! side's timings with its slowest actions; the notes. How much of each is
 //! shown is the format's [`Limits`]; the JSON has everything.
 
 use std::borrow::Cow;
@@ -18,6 +18,7 @@ pub(crate) const OTHER: &str = "other";
 
 /// The two builds compared in the go command's terms.
 pub(crate) struct InputsView<'r> {
+    pub inputs: &'r BuildInputs,
     /// The input differences by cause, the causes in code order (`other`,
     /// for a difference without one, among them), each cause's in the
     /// report's order (by mode, then package).
@@ -25,6 +26,7 @@ pub(crate) struct InputsView<'r> {
     pub nondeterministic: &'r [NondeterministicAction],
     /// The lhs's, then the rhs's.
     pub timings: [TimingsView<'r>; 2],
+    pub notes: Shown<&'r String>,
 }
 
 /// The input differences that explain one cause.
@@ -85,11 +87,22 @@ impl<'r> InputsView<'r> {
             })
             .collect();
         InputsView {
+            inputs: b,
             causes,
             nondeterministic: &b.nondeterministic_actions,
             timings: [("lhs", &b.timings.lhs), ("rhs", &b.timings.rhs)]
                 .map(|(side, t)| TimingsView::new(side, t, limits)),
+            notes: Shown::first(b.notes.iter(), limits.notes),
         }
+    }
+
+    /// Whether there is nothing to show: no input differs, no action is
+    /// nondeterministic, neither side recorded an action, no note.
+    pub fn is_empty(&self) -> bool {
+        self.causes.is_empty()
+            && self.nondeterministic.is_empty()
+            && self.timings.iter().all(|t| !t.recorded())
+            && self.notes.total == 0
     }
 
     /// The input differences shown, in the report's order (by mode, then
@@ -138,6 +151,11 @@ impl<'r> TimingsView<'r> {
             critical_path: seconds(t.critical_path_ms),
             slowest: Shown::first(t.slowest.iter(), limits.slowest),
         }
+    }
+
+    /// Whether the side's action graph gave anything.
+    pub fn recorded(&self) -> bool {
+        *self.timings != Timings::default()
     }
 }
 

@@ -26,7 +26,7 @@ use crate::diff::Status;
 use crate::harness::BuildRecord;
 
 pub(crate) use finding::{Cell, ExcerptView, FindingView, Side, ROW};
-pub(crate) use inputs::{InputsView, OTHER};
+pub(crate) use inputs::{CauseInputs, DifferenceView, InputsView, OTHER};
 
 /// How much of a report one format shows; the rest is counted (the JSON has
 /// everything).

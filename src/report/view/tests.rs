@@ -337,6 +337,7 @@ fn input_differences_group_by_cause_within_the_limit() {
     let listed: Vec<usize> = v.listed().iter().map(|d| d.at).collect();
     assert_eq!(listed, [0, 1, 2, 3, 4, 7]);
     assert_eq!(v.hidden(), 2);
+    assert!(!v.is_empty());
     // Each format clips the lines to its own length.
     for (limits, chars) in [(Limits::human(false), 160), (Limits::MARKDOWN, 120)] {
         let v = InputsView::new(&b, &limits);
@@ -347,4 +348,17 @@ fn input_differences_group_by_cause_within_the_limit() {
         );
         assert!(line.rhs.is_none());
     }
+}
+
+#[test]
+fn empty_build_inputs_are_empty() {
+    let b = crate::actions::BuildInputs::default();
+    let v = InputsView::new(&b, &Limits::HTML);
+    assert!(v.is_empty() && v.listed().is_empty() && v.hidden() == 0);
+    let mut b = inputs(&[]);
+    b.timings.rhs.actions = 3;
+    assert!(!InputsView::new(&b, &Limits::HTML).is_empty());
+    let mut b = inputs(&[]);
+    b.notes.push("lhs: no hash log was kept".into());
+    assert!(!InputsView::new(&b, &Limits::HTML).is_empty());
 }
