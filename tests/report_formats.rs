@@ -291,6 +291,7 @@ fn all_reports() -> Vec<(&'static str, Report)> {
         ("hostile", hostile()),
         ("verify-confirm", confirmed()),
         ("verify-inputs", with_inputs()),
+        ("verify-inputs-hostile", with_hostile_inputs()),
     ]
 }
 
@@ -308,6 +309,35 @@ fn with_inputs() -> Report {
     let inputs = twinbuild::actions::compare(&side("lhs"), &side("rhs"));
     assert!(!inputs.input_differences.is_empty() && inputs.timings.lhs.actions > 0);
     r.build_inputs = Some(inputs);
+    r
+}
+
+/// [`with_inputs`] with what a hostile build could make the go command
+/// record: a hashed file name and a package path holding markup, and a
+/// nondeterministic action.
+fn with_hostile_inputs() -> Report {
+    use twinbuild::actions::{InputDifference, LinePair, NondeterministicAction};
+    let mut r = with_inputs();
+    let b = r.build_inputs.as_mut().unwrap();
+    b.input_differences.push(InputDifference {
+        mode: "build".into(),
+        package: "example.com/<b>&co".into(),
+        lines: vec![LinePair {
+            lhs: Some("file <script>.go 1f2e".into()),
+            rhs: Some(format!("file {SCRIPT}.go 3d4c")),
+        }],
+        dependency_lines: 7,
+        cause: None,
+    });
+    b.nondeterministic_actions.push(NondeterministicAction {
+        mode: "build".into(),
+        package: "example.com/<nd>".into(),
+        action_id: "axzfRxz14OpkT9_w3wLb".into(),
+        lhs_output_id: "zhFBt75lJwMxSM7oDtJr".into(),
+        rhs_output_id: "qvO6Z9VjFjx3NPQUuPaI".into(),
+        tool: Some("perturb.sh".into()),
+    });
+    b.notes.push(format!("lhs: {IMG}"));
     r
 }
 
@@ -884,6 +914,79 @@ fn html_escapes_hostile_names() {
     // The title holds the file names: escaped too.
     let title = &h[h.find("<title>").unwrap()..h.find("</title>").unwrap()];
     assert!(!title[7..].contains('<'), "{title}");
+}
+
+/// The `#build-inputs` section of a page (empty when there is none).
+fn inputs_section(h: &str) -> &str {
+    let Some(start) = h.find("<h2 id=\"build-inputs\">") else {
+        return "";
+    };
+    let end = h[start + 1..]
+        .find("<h2 ")
+        .map_or(h.len(), |e| start + 1 + e);
+    &h[start..end]
+}
+
+#[test]
+fn html_shows_build_inputs_by_cause_escaped() {
+    let r = with_hostile_inputs();
+    let b = r.build_inputs.as_ref().unwrap();
+    let h = html::render(&r);
+    let s = inputs_section(&h);
+    assert!(!s.is_empty(), "no build inputs section");
+    // Between the causal checks and the bytes by cause, as in the other formats.
+    assert!(h.find("id=\"root-causes\"") < h.find("id=\"build-inputs\""));
+    assert!(h.find("id=\"build-inputs\"") < h.find("id=\"by-cause\""));
+    // A known input difference of the fixture builds: the workdir, both sides.
+    assert!(s.contains("<span class=\"cause c-embedded-path\">embedded-path</span>"));
+    assert!(s.contains("<code class=\"wrap\">build example.com/multipkg</code>"));
+    assert!(s.contains("<td class=\"wrap\"><code>dir /tmp/tbact/a/src</code></td><td class=\"wrap\"><code>dir /tmp/tbact/bb/deeper/source</code></td>"));
+    // Every input difference is there (the fixture has fewer than the limit).
+    for d in &b.input_differences {
+        let action = html::escape(&format!("{} {}", d.mode, d.package));
+        assert!(s.contains(&format!(">{action}</code>")), "{action}");
+    }
+    // The hostile one, escaped, under `other`, with its dependency lines.
+    assert!(s.contains("<td class=\"wrap\"><code>file &lt;script&gt;.go 1f2e</code></td>"));
+    assert!(s.contains("file &lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;.go 3d4c"));
+    assert!(s.contains(
+        "example.com/&lt;b&gt;&amp;co</code><br><span class=\"muted\">and 7 dependency lines"
+    ));
+    assert!(!s.contains("<script") && !s.contains("<b>") && !s.contains("<img"));
+    // The nondeterministic action: mode, package, tool, action ID, both outputs.
+    assert!(s.contains("<h3 class=\"bad\">Nondeterministic actions</h3>"));
+    assert!(s.contains("<tr><td class=\"wrap\"><code>build example.com/&lt;nd&gt;</code></td><td><code>perturb.sh</code></td><td class=\"digest\">axzfRxz14OpkT9_w3wLb</td><td class=\"digest\">zhFBt75lJwMxSM7oDtJr</td><td class=\"digest\">qvO6Z9VjFjx3NPQUuPaI</td></tr>"));
+    // Each side's timings and slowest actions; the notes.
+    for (side, t) in [("lhs", &b.timings.lhs), ("rhs", &b.timings.rhs)] {
+        let wall = format!("{:.1} s", t.wall_ms as f64 / 1000.0);
+        assert!(
+            s.contains(&format!(
+                "<tr><td>{side}</td><td class=\"num\">{wall}</td><td class=\"num\">{}</td>",
+                t.actions
+            )),
+            "{side} timings"
+        );
+        let slow = &t.slowest[0];
+        assert!(s.contains(&format!(
+            "<code>{} {}</code>",
+            slow.mode,
+            html::escape(&slow.package)
+        )));
+    }
+    assert!(s.contains("<li>note: lhs: &lt;img src=x"));
+    // Without build inputs, or with empty ones, no section.
+    let mut r = with_builds(differs(), "-ldflags=-buildid=", "x");
+    assert_eq!(inputs_section(&html::render(&r)), "");
+    r.build_inputs = Some(Default::default());
+    assert_eq!(inputs_section(&html::render(&r)), "");
+    // A reproducible verify still shows how its builds ran.
+    let mut r = with_builds(reproducible(), "-ldflags=-buildid=", "x");
+    r.build_inputs = with_inputs().build_inputs;
+    let s = inputs_section(&html::render(&r)).to_string();
+    assert!(
+        s.contains("dir /tmp/tbact/a/src") && s.contains("Timings"),
+        "{s}"
+    );
 }
 
 // ---------------------------------------------------------------- attestation

@@ -5,9 +5,10 @@
 //! read from a binary goes through [`escape`], so names with control
 //! characters cannot move the cursor or change colours.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::view::{clip, plural, FindingView, Limits, View, INPUTS_PER_CAUSE};
+use super::view::{plural, FindingView, Limits, View};
 use super::{ConfirmOutcome, RenderOptions, Report};
 use crate::diff::Status;
 
@@ -82,17 +83,17 @@ pub fn render(r: &Report, options: RenderOptions) -> String {
     if v.differs() {
         root_causes(&mut o, &v, &st);
         confirmations(&mut o, &v, &st);
-        build_inputs(&mut o, r, &st);
+        build_inputs(&mut o, &v, &st);
         by_cause(&mut o, &v, &st);
-    } else if r
-        .build_inputs
+    } else if v
+        .inputs
         .as_ref()
-        .is_some_and(|b| !b.nondeterministic_actions.is_empty())
+        .is_some_and(|b| !b.nondeterministic.is_empty())
     {
-        build_inputs(&mut o, r, &st);
+        build_inputs(&mut o, &v, &st);
     }
     if options.timings {
-        timings(&mut o, r, &st);
+        timings(&mut o, &v, &st);
     }
     if !v.differs() && !v.limits.same_sections {
         let n = v.sections.len();
@@ -256,55 +257,43 @@ fn confirmations(o: &mut String, v: &View<'_>, st: &Style) {
 
 /// The build inputs that differ, in the go command's terms, grouped by the
 /// cause each explains; then the nondeterministic actions.
-fn build_inputs(o: &mut String, r: &Report, st: &Style) {
-    let Some(b) = &r.build_inputs else {
+fn build_inputs(o: &mut String, v: &View<'_>, st: &Style) {
+    let Some(b) = &v.inputs else {
         return;
     };
-    if !b.input_differences.is_empty() {
+    if !b.causes.is_empty() {
         let _ = writeln!(
             o,
             "\n{}",
             st.bold("Build inputs that differ (what the go command hashed for each action)")
         );
-        let causes: std::collections::BTreeSet<&str> = b
-            .input_differences
-            .iter()
-            .map(|d| d.cause.as_deref().unwrap_or("other"))
-            .collect();
-        for cause in causes {
-            let all: Vec<_> = b
-                .input_differences
-                .iter()
-                .filter(|d| d.cause.as_deref().unwrap_or("other") == cause)
-                .collect();
-            let _ = writeln!(o, "  {cause}:");
-            for d in all.iter().take(INPUTS_PER_CAUSE) {
-                let _ = writeln!(o, "    {} {}", escape(&d.mode), escape(&d.package));
-                if let Some(l) = d.lines.first() {
-                    let side = |s: &Option<String>| {
-                        s.as_deref()
-                            .map_or_else(|| "(none)".to_string(), |s| escape(&clip(s, 160)))
-                    };
+        for c in &b.causes {
+            let _ = writeln!(o, "  {}:", escape(c.cause));
+            for d in &c.differences.items {
+                let _ = writeln!(o, "    {}", escape(&d.action));
+                if let Some(l) = d.lines.items.first() {
+                    let side =
+                        |s: &Option<Cow<'_, str>>| s.as_deref().map_or("(none)".into(), escape);
                     let _ = writeln!(o, "      lhs: {}", side(&l.lhs));
                     let _ = writeln!(o, "      rhs: {}", side(&l.rhs));
                 }
             }
-            if all.len() > INPUTS_PER_CAUSE {
+            if c.differences.hidden() > 0 {
                 let _ = writeln!(
                     o,
                     "    ({} more in the JSON report)",
-                    all.len() - INPUTS_PER_CAUSE
+                    c.differences.hidden()
                 );
             }
         }
     }
-    if !b.nondeterministic_actions.is_empty() {
+    if !b.nondeterministic.is_empty() {
         let _ = writeln!(
             o,
             "\n{}",
             st.red("Nondeterministic actions (same inputs on both sides, different output)")
         );
-        for a in &b.nondeterministic_actions {
+        for a in b.nondeterministic {
             let _ = writeln!(
                 o,
                 "  {} {} ({}): action {} gave {} and {}",
@@ -320,8 +309,8 @@ fn build_inputs(o: &mut String, r: &Report, st: &Style) {
 }
 
 /// `--timings`: each build's time, critical path, slowest actions, cache use.
-fn timings(o: &mut String, r: &Report, st: &Style) {
-    let Some(b) = &r.build_inputs else {
+fn timings(o: &mut String, v: &View<'_>, st: &Style) {
+    let Some(b) = &v.inputs else {
         let _ = writeln!(
             o,
             "\nnote: --timings: no build of this run recorded its actions"
@@ -333,11 +322,13 @@ fn timings(o: &mut String, r: &Report, st: &Style) {
         "\n{}",
         st.bold("Build timings (from each side's action graph)")
     );
-    for (side, t) in [("lhs", &b.timings.lhs), ("rhs", &b.timings.rhs)] {
+    for x in &b.timings {
+        let t = x.timings;
         let _ = writeln!(
             o,
-            "  {side}: {:.1} s wall, {} action{}, {} package{} compiled, {} from the cache",
-            t.wall_ms as f64 / 1000.0,
+            "  {}: {} s wall, {} action{}, {} package{} compiled, {} from the cache",
+            x.side,
+            x.wall,
             t.actions,
             plural(t.actions),
             t.rebuilt,
@@ -346,11 +337,11 @@ fn timings(o: &mut String, r: &Report, st: &Style) {
         );
         let _ = writeln!(
             o,
-            "    critical path {:.1} s: {}",
-            t.critical_path_ms as f64 / 1000.0,
+            "    critical path {} s: {}",
+            x.critical_path,
             escape(&t.critical_path.join(" → "))
         );
-        for a in t.slowest.iter().take(5) {
+        for a in &x.slowest.items {
             let _ = writeln!(
                 o,
                 "    {:>7.2} s  {} {}",

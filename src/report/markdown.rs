@@ -13,12 +13,12 @@
 //! through [`escape`], so `|`, backticks, emphasis, links, HTML and newlines
 //! in a section name cannot break a table or inject markup.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::html::visible;
 use super::view::{
-    clip, plural, size, ExcerptView, FindingView, Limits, SectionView, View, INPUTS_PER_CAUSE, ROW,
+    clip, plural, size, ExcerptView, FindingView, Limits, SectionView, View, OTHER, ROW,
 };
 use super::{ConfirmOutcome, Report};
 
@@ -137,7 +137,7 @@ pub fn render(r: &Report) -> String {
     if v.differs() {
         root_causes(&mut out, &v);
         confirmations(&mut out, &v);
-        build_inputs(&mut out, r);
+        build_inputs(&mut out, &v);
         by_cause(&mut out, &v);
         sections(&mut out, &v);
         findings(&mut out, &v);
@@ -322,50 +322,35 @@ fn confirmations(out: &mut Out, v: &View<'_>) {
     }
 }
 
-/// `verify`: the first build inputs that differ per cause, and the
-/// nondeterministic actions, in a table.
-fn build_inputs(out: &mut Out, r: &Report) {
-    let Some(b) = &r.build_inputs else {
+/// `verify`: the first build inputs that differ per cause, in one table in
+/// the report's order, and the nondeterministic actions.
+fn build_inputs(out: &mut Out, v: &View<'_>) {
+    let Some(b) = &v.inputs else {
         return;
     };
-    if b.input_differences.is_empty() && b.nondeterministic_actions.is_empty() {
+    if b.causes.is_empty() && b.nondeterministic.is_empty() {
         return;
     }
     let mut t = String::from(
         "### Build inputs that differ\n\nWhat the go command hashed for each action, where the sides differ:\n\n| action | cause | lhs | rhs |\n|---|---|---|---|\n",
     );
-    let mut per_cause: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut shown = 0;
-    for d in &b.input_differences {
-        let n = per_cause
-            .entry(d.cause.as_deref().unwrap_or("other"))
-            .or_default();
-        *n += 1;
-        if *n > INPUTS_PER_CAUSE {
-            continue;
-        }
-        let line = d.lines.first();
-        let side = |s: Option<&String>| {
-            s.map_or_else(|| "(none)".to_string(), |x| cd(&clip(x, 120), true))
-        };
+    for d in b.listed() {
+        let line = d.lines.items.first();
+        let side =
+            |s: Option<&Cow<'_, str>>| s.map_or_else(|| "(none)".to_string(), |x| cd(x, true));
         let _ = writeln!(
             t,
             "| {} | {} | {} | {} |",
-            cd(&format!("{} {}", d.mode, d.package), true),
-            d.cause.as_deref().unwrap_or("other"),
+            cd(&d.action, true),
+            d.difference.cause.as_deref().unwrap_or(OTHER),
             side(line.and_then(|l| l.lhs.as_ref())),
             side(line.and_then(|l| l.rhs.as_ref())),
         );
-        shown += 1;
     }
-    if shown < b.input_differences.len() {
-        let _ = writeln!(
-            t,
-            "\n{} more in the JSON report.",
-            b.input_differences.len() - shown
-        );
+    if b.hidden() > 0 {
+        let _ = writeln!(t, "\n{} more in the JSON report.", b.hidden());
     }
-    for a in &b.nondeterministic_actions {
+    for a in b.nondeterministic {
         let _ = writeln!(
             t,
             "\n**Nondeterministic action**: {} (same inputs, outputs {} and {})",

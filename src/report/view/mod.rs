@@ -4,14 +4,17 @@
 //! Input: a [`Report`] and the [`Limits`] of one format. Output: a [`View`]
 //! of plain data: the verdict's figures, the artifacts and builds, the roots
 //! with their consequences, the bytes by cause, the section rows, the
-//! findings with their locations, proofs and excerpts (as rows of bytes) and
-//! the notes, with sizes, counts and shares already computed. Every choice of
+//! findings with their locations, proofs and excerpts (as rows of bytes),
+//! `verify`'s build inputs (the input differences grouped by cause, the
+//! nondeterministic actions, each side's timings: `inputs.rs`) and the
+//! notes, with sizes, counts and shares already computed. Every choice of
 //! what is shown, in which order and how much of it is made here (the three
 //! formats' limits side by side in [`Limits`]); the renderers escape, mark up
 //! and colour. Markdown's byte budget is the one exception: it depends on the
 //! markup written.
 
 mod finding;
+mod inputs;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +26,7 @@ use crate::diff::Status;
 use crate::harness::BuildRecord;
 
 pub(crate) use finding::{Cell, ExcerptView, FindingView, Side, ROW};
+pub(crate) use inputs::{CauseInputs, DifferenceView, InputsView, OTHER};
 
 /// How much of a report one format shows; the rest is counted (the JSON has
 /// everything).
@@ -48,6 +52,15 @@ pub(crate) struct Limits {
     pub one_sided_excerpts: bool,
     /// Rows of an excerpt's dump.
     pub excerpt_rows: usize,
+    /// Input differences (`build_inputs`) listed per cause.
+    pub inputs_per_cause: usize,
+    /// Differing lines shown of each input difference...
+    pub input_lines: usize,
+    /// ...and characters of each line's sides.
+    pub input_line_chars: usize,
+    /// Slowest actions shown of each side's timings (at most
+    /// [`SLOWEST`](crate::actions::SLOWEST) are recorded).
+    pub slowest: usize,
 }
 
 impl Limits {
@@ -65,6 +78,11 @@ impl Limits {
             consequence_excerpts: true,
             one_sided_excerpts: false,
             excerpt_rows: usize::MAX,
+            // The first line of the first few, on one terminal line each.
+            inputs_per_cause: 3,
+            input_lines: 1,
+            input_line_chars: 160,
+            slowest: 5,
         }
     }
 
@@ -81,6 +99,12 @@ impl Limits {
         consequence_excerpts: false,
         one_sided_excerpts: true,
         excerpt_rows: 128 / ROW,
+        // One table row each: the first line of the first few.
+        inputs_per_cause: 3,
+        input_lines: 1,
+        input_line_chars: 120,
+        // No timings.
+        slowest: 0,
     };
 
     /// A self-contained page: everything but the longest lists of findings.
@@ -95,6 +119,15 @@ impl Limits {
         consequence_excerpts: true,
         one_sided_excerpts: true,
         excerpt_rows: usize::MAX,
+        // Bounded, not all: the go command's records allow 500 differences
+        // of 50 lines of 64 KiB each (`actions::MAX_*`). 100 per cause, 20
+        // lines each, 2000 characters a side (a whole `modinfo` line of most
+        // programs) keep the page under a few MiB in practice and ~50 MiB at
+        // worst; a closing line counts what is left out.
+        inputs_per_cause: 100,
+        input_lines: 20,
+        input_line_chars: 2000,
+        slowest: usize::MAX,
     };
 }
 
@@ -148,6 +181,8 @@ pub(crate) struct View<'r> {
     /// Bytes by cause, the most first.
     pub by_cause: Vec<Share<'r>>,
     pub sections: Vec<SectionView<'r>>,
+    /// `verify`'s build inputs, when the builds recorded them.
+    pub inputs: Option<InputsView<'r>>,
 }
 
 /// One of the two compared files.
@@ -274,6 +309,7 @@ impl<'r> View<'r> {
                 .collect(),
             by_cause,
             sections: r.sections.iter().map(section).collect(),
+            inputs: r.build_inputs.as_ref().map(|b| InputsView::new(b, &limits)),
         }
     }
 
@@ -441,10 +477,6 @@ fn section(x: &SectionRow) -> SectionView<'_> {
         same: x.status == Status::Same,
     }
 }
-
-/// Input differences (`build_inputs`) shown per cause by the terminal and
-/// Markdown; the JSON has them all.
-pub(crate) const INPUTS_PER_CAUSE: usize = 3;
 
 /// At most `max` characters of `s`, an ellipsis marking a cut.
 pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {

@@ -274,3 +274,91 @@ fn excerpts_are_shown_where_the_format_has_room() {
     // Markdown leaves a consequence's bytes out.
     check_sides(true, true, Some(1), [2, 0, 2]);
 }
+
+/// Input differences of these causes (`None`: none), in this order, one line each.
+fn inputs(causes: &[Option<&str>]) -> crate::actions::BuildInputs {
+    use crate::actions::{InputDifference, LinePair};
+    crate::actions::BuildInputs {
+        input_differences: causes
+            .iter()
+            .enumerate()
+            .map(|(i, cause)| InputDifference {
+                mode: "build".into(),
+                package: format!("p{i}"),
+                lines: vec![LinePair {
+                    lhs: Some(format!("dir /a/{}", "x".repeat(300))),
+                    rhs: None,
+                }],
+                dependency_lines: 0,
+                cause: cause.map(str::to_owned),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn input_differences_group_by_cause_within_the_limit() {
+    let e = Some("embedded-path");
+    let b = inputs(&[e, None, Some("toolchain"), e, None, e, e, Some("cgo")]);
+    let limits = Limits {
+        inputs_per_cause: 2,
+        ..Limits::HTML
+    };
+    let v = InputsView::new(&b, &limits);
+    let got: Vec<String> = v
+        .causes
+        .iter()
+        .map(|c| {
+            let shown: Vec<&str> = c
+                .differences
+                .items
+                .iter()
+                .map(|d| d.action.as_str())
+                .collect();
+            format!(
+                "{}: {} +{}",
+                c.cause,
+                shown.join(", "),
+                c.differences.hidden()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "cgo: build p7 +0",
+            "embedded-path: build p0, build p3 +2",
+            "other: build p1, build p4 +0",
+            "toolchain: build p2 +0",
+        ]
+    );
+    // Markdown's one table: the same ones in the report's order.
+    let listed: Vec<usize> = v.listed().iter().map(|d| d.at).collect();
+    assert_eq!(listed, [0, 1, 2, 3, 4, 7]);
+    assert_eq!(v.hidden(), 2);
+    assert!(!v.is_empty());
+    // Each format clips the lines to its own length.
+    for (limits, chars) in [(Limits::human(false), 160), (Limits::MARKDOWN, 120)] {
+        let v = InputsView::new(&b, &limits);
+        let line = &v.causes[0].differences.items[0].lines.items[0];
+        assert_eq!(
+            line.lhs.as_deref().map(|s| s.chars().count()),
+            Some(chars + 1)
+        );
+        assert!(line.rhs.is_none());
+    }
+}
+
+#[test]
+fn empty_build_inputs_are_empty() {
+    let b = crate::actions::BuildInputs::default();
+    let v = InputsView::new(&b, &Limits::HTML);
+    assert!(v.is_empty() && v.listed().is_empty() && v.hidden() == 0);
+    let mut b = inputs(&[]);
+    b.timings.rhs.actions = 3;
+    assert!(!InputsView::new(&b, &Limits::HTML).is_empty());
+    let mut b = inputs(&[]);
+    b.notes.push("lhs: no hash log was kept".into());
+    assert!(!InputsView::new(&b, &Limits::HTML).is_empty());
+}

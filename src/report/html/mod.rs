@@ -1,10 +1,10 @@
 //! The HTML rendering: one self-contained file for an auditor or an engineer.
 //!
 //! An overview (verdict, the two artifacts with their digests, toolchain and
-//! builds), the root causes with their fixes, the bytes by cause and the
-//! section table, then every finding with both sides' bytes side by side as
-//! hex and text, the differing bytes highlighted and labelled with their
-//! cause. `layout-shift` findings are folded (`<details>`) under the root
+//! builds), the root causes with their fixes, `verify`'s build inputs
+//! (`inputs.rs`), the bytes by cause and the section table, then every
+//! finding with both sides' bytes side by side as hex and text, the
+//! differing bytes highlighted and labelled with their cause. `layout-shift` findings are folded (`<details>`) under the root
 //! they follow from.
 //!
 //! Self-contained: inline CSS, no script, no external URL; a
@@ -13,6 +13,8 @@
 //! goes through [`escape`], so a section named `<script>` is shown as text.
 //! Deterministic: the same report renders to the same bytes (no clock, no
 //! map iteration order).
+
+mod inputs;
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -97,6 +99,9 @@ pub fn render(r: &Report) -> String {
     if v.differs() {
         root_causes(&mut o, &v);
         confirmations(&mut o, &v);
+    }
+    inputs::build_inputs(&mut o, &v);
+    if v.differs() {
         by_cause(&mut o, &v);
     }
     sections(&mut o, &v);
