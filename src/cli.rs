@@ -62,6 +62,14 @@ pub enum Command {
         after_help = "Exit codes: 0 byte-identical, 1 differs (with the attribution), 2 could not tell.\n\nExamples:\n  twinbuild rebuild ./shfmt --allow-network\n  twinbuild rebuild ./buf --module github.com/bufbuild/buf@v1.75.0 --allow-network\n  twinbuild rebuild ./app --source ~/src/app --emit-recipe rebuild.sh --attest rebuild.intoto.json"
     )]
     Rebuild(crate::rebuild::cli::RebuildArgs),
+    /// Check a module's build setup and CI for reproducibility and cache footguns (no build).
+    ///
+    /// Reads go.mod, Makefiles, shell scripts, .goreleaser.y(a)ml and the GitHub Actions workflows
+    /// (never builds, never writes into DIR) and reports each footgun with its file, line and fix.
+    #[command(
+        after_help = "Exit codes: 0 no error-level finding, 1 at least one, 2 could not tell (no go.mod, unreadable file, malformed YAML).\n\nExamples:\n  twinbuild doctor\n  twinbuild doctor ./service --workflow ci/release.yml --format json --output doctor.json"
+    )]
+    Doctor(crate::doctor::cli::DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +209,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Diff(args) => diff_files(args),
         Command::Inspect(args) => inspect(args),
         Command::Rebuild(args) => crate::rebuild::cli::run(args),
+        Command::Doctor(args) => crate::doctor::cli::run(args),
     }
 }
 

@@ -5,7 +5,8 @@
 //! [`rebuild`] rebuilds a published binary from its own recipe and judges it
 //! with the same stages. [`actions`] reads what the go command says about
 //! each side's build (the inputs hashed into each action ID, the action
-//! graph) and compares the sides.
+//! graph) and compares the sides. [`doctor`] checks a module's build setup
+//! (go.mod, Makefiles, scripts, goreleaser, workflows) without building.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
@@ -13,6 +14,7 @@ pub mod attribute;
 pub mod binary;
 pub mod cli;
 pub mod diff;
+pub mod doctor;
 pub mod harness;
 mod input;
 pub mod rebuild;

@@ -1,0 +1,114 @@
+//! Recognising values that change between builds or commits.
+//!
+//! Input: a flag's value as written (with `$(date ...)`, `${{ github.sha }}`,
+//! goreleaser templates...). Output: whether it varies per build or per
+//! commit ([`Volatile`]) and the text that shows it. A date taken from
+//! SOURCE_DATE_EPOCH or the commit varies per commit, not per build.
+
+/// What makes a value differ between builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volatile {
+    /// Differs on every build: the clock, the CI run, randomness.
+    Build,
+    /// Differs on every commit: the SHA, a tag, the commit time.
+    Commit,
+}
+
+const PER_BUILD: &[&str] = &[
+    "$(date",
+    "`date",
+    "$(shelldate",
+    "github.run_id",
+    "github.run_number",
+    "github.run_attempt",
+    "github_run_id",
+    "github_run_number",
+    "github_run_attempt",
+    "$random",
+    "${random}",
+    "uuidgen",
+    "kernel/random",
+    "{{.date}}",
+    "{{.timestamp}}",
+    "{{.now",
+    "epochseconds",
+    "epochrealtime",
+    "%date%",
+    "get-date",
+];
+const PER_COMMIT: &[&str] = &[
+    "github.sha",
+    "github_sha",
+    "gitrev-parse",
+    "gitdescribe",
+    "gitlog",
+    "gitshow",
+    "{{.commit}}",
+    "{{.fullcommit}}",
+    "{{.shortcommit}}",
+    "{{.version}}",
+    "{{.tag}}",
+    "github.ref",
+    "github_ref",
+    "{{.commitdate}}",
+    "{{.committimestamp}}",
+    "head_commit",
+    "source_date_epoch",
+];
+/// A date taken from the commit or SOURCE_DATE_EPOCH: reproducible.
+const FIXED_DATE: &[&str] = &[
+    "source_date_epoch",
+    "%ct",
+    "%ci",
+    "%cd",
+    "%cs",
+    "%ci",
+    "{{.commitdate}}",
+    "{{.committimestamp}}",
+    "head_commit.timestamp",
+];
+
+/// How `value` varies, and the text that shows it.
+pub fn volatility(value: &str) -> Option<(Volatile, &'static str)> {
+    let v: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let find = |list: &[&'static str]| list.iter().find(|p| v.contains(**p)).copied();
+    let fixed = find(FIXED_DATE).is_some();
+    match (find(PER_BUILD), find(PER_COMMIT)) {
+        (Some(p), _) if !fixed || p.starts_with("github") || p.contains("random") => {
+            Some((Volatile::Build, p))
+        }
+        (_, Some(p)) => Some((Volatile::Commit, p)),
+        (Some(p), None) => Some((Volatile::Commit, p)),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volatility_classes() {
+        assert_eq!(
+            volatility("x=$(date +%s)").map(|v| v.0),
+            Some(Volatile::Build)
+        );
+        assert_eq!(
+            volatility("${{ github.sha }}").map(|v| v.0),
+            Some(Volatile::Commit)
+        );
+        assert_eq!(
+            volatility("{{ .CommitDate }}").map(|v| v.0),
+            Some(Volatile::Commit)
+        );
+        assert_eq!(
+            volatility("{{ .Date }}").map(|v| v.0),
+            Some(Volatile::Build)
+        );
+        assert_eq!(volatility("-N -l"), None);
+    }
+}
