@@ -11,7 +11,7 @@
 
 use super::shell::{self, SimpleCommand, Vars};
 use super::sources::Text;
-use super::volatile::{volatility, Volatile};
+use super::volatile::{clip, describe, volatility, Volatile};
 use super::{Finding, Severity};
 
 pub const BUILD_FLAG_A: &str = "build-flag-a";
@@ -277,7 +277,7 @@ pub fn check_flags(flags: &[Flag], file: &str, what: &str, sub: &str) -> Vec<Fin
                         Severity::Error,
                         file,
                         Some(f.line),
-                        format!("{what} passes -{} with a value that changes {when} ({shown}...): it is hashed into every package's action ID, so nothing is ever a cache hit and the compiled code differs", f.name),
+                        format!("{what} passes -{} `{}`, which holds {} and so changes {when}: it is hashed into every package's action ID, so nothing is ever a cache hit and the compiled code differs", f.name, clip(value, 100), describe(shown)),
                         format!("keep -{} constant; pass build metadata with -ldflags -X (one link step) instead", f.name),
                     ));
                 }
@@ -290,7 +290,7 @@ pub fn check_flags(flags: &[Flag], file: &str, what: &str, sub: &str) -> Vec<Fin
                             Severity::Warning,
                             file,
                             Some(f.line),
-                            format!("{what} stamps -X {entry} ({shown}...): the value differs on every build, so the binary is not reproducible"),
+                            format!("{what} stamps -X {} with {}: the value differs on every build, so the binary is not reproducible", clip(&entry, 100), describe(shown)),
                             "derive it from the commit: SOURCE_DATE_EPOCH or the commit time (`git log -1 --format=%cI`, goreleaser's {{.CommitDate}}), or drop it (debug.ReadBuildInfo has vcs.time)",
                         ));
                     }
@@ -316,8 +316,11 @@ pub fn check(cmd: &GoCommand) -> Vec<Finding> {
     if !cmd.builds_artifact() {
         return out;
     }
-    let (severity, where_) = if cmd.release {
-        (Severity::Error, " in a release build")
+    // A goreleaser build says it is one in its name.
+    let (severity, where_) = if cmd.release && cmd.what.starts_with("`go") {
+        (Severity::Error, " in a job that publishes")
+    } else if cmd.release {
+        (Severity::Error, "")
     } else {
         (Severity::Warning, "")
     };

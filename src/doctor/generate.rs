@@ -369,10 +369,7 @@ mod tests {
     use super::*;
 
     fn text(path: &str, t: &str) -> Text {
-        Text {
-            path: path.into(),
-            text: t.into(),
-        }
+        Text::new(path, t)
     }
 
     #[test]

@@ -56,9 +56,9 @@ pub fn check(gomod: &Option<Text>) -> Vec<Finding> {
             let (line, what) = match go {
                 Some((v, l)) => (
                     Some(*l),
-                    format!("`go {v}` is a language version, not a release"),
+                    format!("`go {v}` is a language version, not a release,"),
                 ),
-                None => (None, "there is no `go` line".to_string()),
+                None => (None, "there is no `go` line,".to_string()),
             };
             vec![Finding::new(
                 TOOLCHAIN_NOT_PINNED,
@@ -77,13 +77,10 @@ mod tests {
     use super::*;
 
     fn check_text(text: &str) -> Vec<Option<usize>> {
-        check(&Some(Text {
-            path: "go.mod".into(),
-            text: text.into(),
-        }))
-        .iter()
-        .map(|f| f.line)
-        .collect()
+        check(&Some(Text::new("go.mod", text)))
+            .iter()
+            .map(|f| f.line)
+            .collect()
     }
 
     #[test]

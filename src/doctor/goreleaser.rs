@@ -40,12 +40,12 @@ fn env_list(node: Option<&Node>) -> Vec<(String, String, usize)> {
 /// The config's Go builds.
 pub fn builds(g: &Text) -> Result<(Vec<GoCommand>, Vec<Finding>), DoctorError> {
     let mut findings = Vec::new();
-    let Some(doc) = yaml::parse(&g.path, &g.text)? else {
+    let Some(doc) = yaml::parse(&g.origin, &g.text)? else {
         return Ok((Vec::new(), findings));
     };
     if !matches!(doc.value, Value::Map(_)) {
         return Err(DoctorError::Shape {
-            path: g.path.clone(),
+            path: g.origin.clone(),
             what: "goreleaser config",
             reason: "its top level is not a mapping".into(),
         });
@@ -141,14 +141,11 @@ mod tests {
     use super::*;
 
     fn check_text(text: &str) -> Vec<(&'static str, Severity, Option<usize>)> {
-        check(&Text {
-            path: ".goreleaser.yaml".into(),
-            text: text.into(),
-        })
-        .unwrap()
-        .iter()
-        .map(|f| (f.id, f.severity, f.line))
-        .collect()
+        check(&Text::new(".goreleaser.yaml", text))
+            .unwrap()
+            .iter()
+            .map(|f| (f.id, f.severity, f.line))
+            .collect()
     }
 
     #[test]

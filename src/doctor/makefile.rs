@@ -277,10 +277,7 @@ mod tests {
     use super::*;
 
     fn check_text(text: &str) -> Vec<(&'static str, Option<usize>)> {
-        let mk = Text {
-            path: "Makefile".into(),
-            text: text.into(),
-        };
+        let mk = Text::new("Makefile", text);
         check(&mk).iter().map(|f| (f.id, f.line)).collect()
     }
 

@@ -29,6 +29,20 @@ pub struct Text {
     /// Relative to the module directory, `/`-separated (a `--workflow` file outside it: as given).
     pub path: String,
     pub text: String,
+    /// The path it was read from, for errors the user must find the file by.
+    pub origin: String,
+}
+
+impl Text {
+    /// A text whose origin is its path (tests, and texts not from files).
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Text {
+        let path = path.into();
+        Text {
+            origin: path.clone(),
+            path,
+            text: text.into(),
+        }
+    }
 }
 
 /// What [`read`] found.
@@ -97,7 +111,7 @@ pub fn read(dir: &Path, extra_workflows: &[PathBuf]) -> Result<Sources, DoctorEr
     if wf_dir.is_dir() {
         let mut names = Vec::new();
         let entries = std::fs::read_dir(&wf_dir).map_err(|source| DoctorError::Unreadable {
-            path: ".github/workflows".into(),
+            path: wf_dir.display().to_string(),
             source,
         })?;
         for e in entries.flatten() {
@@ -277,7 +291,7 @@ fn read_text(
     notes: &mut Vec<String>,
 ) -> Result<Option<Text>, DoctorError> {
     let unreadable = |source| DoctorError::Unreadable {
-        path: shown.to_string(),
+        path: path.display().to_string(),
         source,
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
@@ -292,6 +306,7 @@ fn read_text(
     Ok(Some(Text {
         path: shown.to_string(),
         text: String::from_utf8_lossy(&buf).into_owned(),
+        origin: path.display().to_string(),
     }))
 }
 

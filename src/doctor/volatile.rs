@@ -87,6 +87,29 @@ pub fn volatility(value: &str) -> Option<(Volatile, &'static str)> {
     }
 }
 
+/// What a matched pattern reads: "the current time", "the CI run"...
+pub fn describe(pattern: &str) -> &'static str {
+    if pattern.contains("run_") {
+        "the CI run"
+    } else if pattern.contains("random") || pattern.contains("uuid") {
+        "a random value"
+    } else if PER_COMMIT.contains(&pattern) {
+        "the commit"
+    } else {
+        "the current time"
+    }
+}
+
+/// `s` cut to `max` characters, with `...` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push_str("...");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +133,8 @@ mod tests {
             Some(Volatile::Build)
         );
         assert_eq!(volatility("-N -l"), None);
+        assert_eq!(describe("github.run_id"), "the CI run");
+        assert_eq!(describe("github.sha"), "the commit");
+        assert_eq!(describe("$(date"), "the current time");
     }
 }

@@ -122,12 +122,12 @@ fn checks_tree(c: &SimpleCommand) -> bool {
 /// One workflow's findings.
 pub fn check(wf: &Text) -> Result<Checked, DoctorError> {
     let mut out = Checked::default();
-    let Some(doc) = yaml::parse(&wf.path, &wf.text)? else {
+    let Some(doc) = yaml::parse(&wf.origin, &wf.text)? else {
         return Ok(out);
     };
     if !matches!(doc.value, yaml::Value::Map(_)) {
         return Err(DoctorError::Shape {
-            path: wf.path.clone(),
+            path: wf.origin.clone(),
             what: "workflow",
             reason: "its top level is not a mapping".into(),
         });
@@ -303,10 +303,7 @@ mod tests {
     use super::*;
 
     fn check_yaml(text: &str) -> Vec<(&'static str, Severity, Option<usize>)> {
-        let wf = Text {
-            path: "ci.yml".into(),
-            text: text.into(),
-        };
+        let wf = Text::new("ci.yml", text);
         check(&wf)
             .unwrap()
             .findings
@@ -372,10 +369,7 @@ mod tests {
 
     #[test]
     fn generate_runs_and_their_check() {
-        let wf = Text {
-            path: "ci.yml".into(),
-            text: "jobs:\n  a:\n    steps:\n      - run: go generate ./...\n  b:\n    steps:\n      - run: |\n          go generate ./...\n          git diff --exit-code\n".into(),
-        };
+        let wf = Text::new("ci.yml", "jobs:\n  a:\n    steps:\n      - run: go generate ./...\n  b:\n    steps:\n      - run: |\n          go generate ./...\n          git diff --exit-code\n");
         let runs = check(&wf).unwrap().generate_runs;
         assert_eq!(
             runs.iter().map(|r| (r.line, r.checked)).collect::<Vec<_>>(),
@@ -385,10 +379,7 @@ mod tests {
 
     #[test]
     fn not_a_mapping_is_an_error() {
-        let wf = Text {
-            path: "x.yml".into(),
-            text: "- a\n- b\n".into(),
-        };
+        let wf = Text::new("x.yml", "- a\n- b\n");
         assert!(check(&wf).is_err());
     }
 }
