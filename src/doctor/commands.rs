@@ -270,6 +270,7 @@ pub fn check_flags(flags: &[Flag], file: &str, what: &str, sub: &str) -> Vec<Fin
                 if let Some((how, shown)) = volatility(value) {
                     let when = match how {
                         Volatile::Build => "every build",
+                        Volatile::Machine => "from machine to machine",
                         Volatile::Commit => "every commit",
                     };
                     out.push(Finding::new(
@@ -284,14 +285,25 @@ pub fn check_flags(flags: &[Flag], file: &str, what: &str, sub: &str) -> Vec<Fin
             }
             "ldflags" => {
                 for entry in x_entries(f.value.as_deref().unwrap_or_default()) {
-                    if let Some((Volatile::Build, shown)) = volatility(&entry) {
+                    const FROM_COMMIT: &str = "derive it from the commit: SOURCE_DATE_EPOCH or the commit time (`git log -1 --format=%cI`, goreleaser's {{.CommitDate}}), or drop it (debug.ReadBuildInfo has vcs.time)";
+                    const AT_RUN_TIME: &str = "resolve it when the program runs (os.UserHomeDir, os.UserConfigDir, os.Executable) or stamp a fixed value";
+                    let when = match volatility(&entry) {
+                        Some((Volatile::Build, shown)) => {
+                            Some((shown, "on every build", FROM_COMMIT))
+                        }
+                        Some((Volatile::Machine, shown)) => {
+                            Some((shown, "between machines", AT_RUN_TIME))
+                        }
+                        _ => None,
+                    };
+                    if let Some((shown, when, fix)) = when {
                         out.push(Finding::new(
                             VOLATILE_LDFLAGS_X,
                             Severity::Warning,
                             file,
                             Some(f.line),
-                            format!("{what} stamps -X {} with {}: the value differs on every build, so the binary is not reproducible", clip(&entry, 100), describe(shown)),
-                            "derive it from the commit: SOURCE_DATE_EPOCH or the commit time (`git log -1 --format=%cI`, goreleaser's {{.CommitDate}}), or drop it (debug.ReadBuildInfo has vcs.time)",
+                            format!("{what} stamps -X {} with {}: the value differs {when}, so the binary is not reproducible", clip(&entry, 100), describe(shown)),
+                            fix,
                         ));
                     }
                 }

@@ -291,4 +291,38 @@ mod tests {
             ]
         );
     }
+
+    /// No input panics a reader: random text made of the characters shells,
+    /// make and YAML treat specially goes through every one of them.
+    #[test]
+    fn no_input_panics() {
+        const ALPHABET: &[u8] = b"go build -a -trimpath -ldflags -gcflags=$(date)${{ github.sha }}'\"\\\n\t :|&;#[]*!?{}()=@`-o x.go\n  - run: |\n    key: path: //go:generate ";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let len = (next() % 200) as usize;
+            let text: String = (0..len)
+                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize] as char)
+                .collect();
+            let t = sources::Text::new("f", text.as_str());
+            let _ = shell::split(&text, &mut shell::Vars::new());
+            let _ = makefile::check(&t);
+            let _ = commands::check_script(&t);
+            let _ = workflow::check(&t);
+            let _ = goreleaser::check(&t);
+            let _ = gomod::check(&Some(t.clone()));
+            let tree = std::collections::BTreeSet::new();
+            let _ = generate::check(
+                std::slice::from_ref(&t),
+                &[sources::Text::new(".gitignore", text.as_str())],
+                &tree,
+                &[],
+            );
+        }
+    }
 }

@@ -10,6 +10,8 @@
 pub enum Volatile {
     /// Differs on every build: the clock, the CI run, randomness.
     Build,
+    /// Differs between machines or checkouts: a home directory, the working directory, a user or host name.
+    Machine,
     /// Differs on every commit: the SHA, a tag, the commit time.
     Commit,
 }
@@ -35,6 +37,26 @@ const PER_BUILD: &[&str] = &[
     "epochrealtime",
     "%date%",
     "get-date",
+];
+const PER_MACHINE: &[&str] = &[
+    "$(home)",
+    "${home}",
+    "$home",
+    "$(curdir)",
+    "$(shellpwd)",
+    "$(pwd)",
+    "${pwd}",
+    "$pwd",
+    "`pwd`",
+    "$(user)",
+    "${user}",
+    "$user",
+    "whoami",
+    "hostname",
+    "github.workspace",
+    "github_workspace",
+    "runner.temp",
+    "runner_temp",
 ];
 const PER_COMMIT: &[&str] = &[
     "github.sha",
@@ -81,6 +103,7 @@ pub fn volatility(value: &str) -> Option<(Volatile, &'static str)> {
         (Some(p), _) if !fixed || p.starts_with("github") || p.contains("random") => {
             Some((Volatile::Build, p))
         }
+        _ if find(PER_MACHINE).is_some() => find(PER_MACHINE).map(|p| (Volatile::Machine, p)),
         (_, Some(p)) => Some((Volatile::Commit, p)),
         (Some(p), None) => Some((Volatile::Commit, p)),
         (None, None) => None,
@@ -93,6 +116,8 @@ pub fn describe(pattern: &str) -> &'static str {
         "the CI run"
     } else if pattern.contains("random") || pattern.contains("uuid") {
         "a random value"
+    } else if PER_MACHINE.contains(&pattern) {
+        "a path or name of the build machine"
     } else if PER_COMMIT.contains(&pattern) {
         "the commit"
     } else {
@@ -133,6 +158,10 @@ mod tests {
             Some(Volatile::Build)
         );
         assert_eq!(volatility("-N -l"), None);
+        assert_eq!(
+            volatility("main.store=$(HOME)/.config").map(|v| v.0),
+            Some(Volatile::Machine)
+        );
         assert_eq!(describe("github.run_id"), "the CI run");
         assert_eq!(describe("github.sha"), "the commit");
         assert_eq!(describe("$(date"), "the current time");
