@@ -114,13 +114,14 @@ impl GoCommand {
                 .any(|f| f.name == name)
     }
 
-    /// Builds a binary someone might ship: `go build`/`go install`, not
-    /// `go install tool@version`, not a compile check (`./...` without `-o`,
-    /// `-o /dev/null`).
+    /// Builds a binary someone might ship: `go build`, `go install` in a
+    /// release (never `go install tool@version`), not a compile check
+    /// (`./...` without `-o`, `-o /dev/null`).
     pub fn builds_artifact(&self) -> bool {
         let out = self.flag("o").and_then(|f| f.value.as_deref());
         match self.sub.as_str() {
-            "install" => !self.args.iter().any(|a| a.contains('@')),
+            // Outside a release, `go install` puts a tool in GOBIN for this machine.
+            "install" => self.release && !self.args.iter().any(|a| a.contains('@')),
             "build" => {
                 if matches!(out, Some("/dev/null" | "NUL")) {
                     return false;
@@ -231,10 +232,21 @@ pub fn goflags(value: &str, line: usize) -> Vec<Flag> {
 
 /// The `-X name=value` entries of an `-ldflags` value.
 fn x_entries(ldflags: &str) -> Vec<String> {
-    let words: Vec<String> = shell::split(ldflags, &mut Vars::new())
+    let split: Vec<String> = shell::split(ldflags, &mut Vars::new())
         .into_iter()
         .flat_map(|c| c.words)
         .collect();
+    // A goreleaser template (`{{time "2006-01-02"}}`) is one word.
+    let mut words: Vec<String> = Vec::new();
+    for w in split {
+        match words.last_mut() {
+            Some(last) if last.matches("{{").count() > last.matches("}}").count() => {
+                last.push(' ');
+                last.push_str(&w);
+            }
+            _ => words.push(w),
+        }
+    }
     let mut out = Vec::new();
     let mut it = words.iter();
     while let Some(w) = it.next() {
@@ -492,6 +504,12 @@ mod tests {
         );
         // Compile checks and tool installs are not artifacts.
         assert_eq!(ids("go build ./...\ngo install golang.org/x/tools/cmd/stringer@v0.1.0\ngo build -o /dev/null .", false), []);
+        // `go install` outside a release installs a tool for this machine.
+        assert_eq!(ids("go install ./cmd/tool", false), []);
+        assert_eq!(
+            ids("CGO_ENABLED=0 go install -buildvcs=false ./cmd/app", true),
+            [(MISSING_TRIMPATH, Severity::Error, Some(1))]
+        );
     }
 
     #[test]

@@ -98,6 +98,14 @@ pub fn check_with_commands(mk: &Text) -> (Vec<Finding>, Vec<GoCommand>) {
             }
             continue;
         }
+        // Conditionals leave a rule's recipe going on.
+        let word = trimmed.split_whitespace().next().unwrap_or_default();
+        if matches!(
+            word,
+            "ifeq" | "ifneq" | "ifdef" | "ifndef" | "else" | "endif"
+        ) {
+            continue;
+        }
         // A rule (`target: prerequisites`), or a directive.
         in_rule = trimmed.contains(':') && !trimmed.starts_with("include");
     }
@@ -303,6 +311,15 @@ mod tests {
         assert_eq!(
             check_text("GOFLAGS = -a\nexport GOFLAGS\n"),
             [(BUILD_FLAG_A, Some(2))]
+        );
+    }
+
+    /// Regression: a recipe inside `ifeq ... else ... endif` is still a recipe.
+    #[test]
+    fn recipes_inside_conditionals() {
+        assert_eq!(
+            check_text("bin/x: x.go\nifeq ($(EXE),)\n\tgo build -o $@ $<\nelse\n\tgo build -a -trimpath -o $@ $<\nendif\n"),
+            [(MISSING_TRIMPATH, Some(3)), (BUILD_FLAG_A, Some(5))]
         );
     }
 

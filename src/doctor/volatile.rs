@@ -33,6 +33,7 @@ const PER_BUILD: &[&str] = &[
     "{{.date}}",
     "{{.timestamp}}",
     "{{.now",
+    "{{time",
     "epochseconds",
     "epochrealtime",
     "%date%",
