@@ -17,6 +17,8 @@ use super::Finding;
 const MAX_DEPTH: usize = 16;
 /// The longest expanded recipe line.
 const MAX_EXPANDED: usize = 1 << 20;
+/// Characters of expanded recipes per Makefile; later recipes are read as written.
+const MAX_EXPANDED_TOTAL: usize = 64 << 20;
 
 /// A Makefile's findings.
 pub fn check(mk: &Text) -> Vec<Finding> {
@@ -31,6 +33,7 @@ pub fn check_with_commands(mk: &Text) -> (Vec<Finding>, Vec<GoCommand>) {
     let mut export_all = false;
     let mut exported: Vec<String> = Vec::new();
     let mut in_rule = false;
+    let mut expanded_total = 0usize;
     let mut findings = Vec::new();
     let mut gos = Vec::new();
     let mut i = 0;
@@ -46,7 +49,12 @@ pub fn check_with_commands(mk: &Text) -> (Vec<Finding>, Vec<GoCommand>) {
         i += 1;
         if in_rule && text.starts_with('\t') {
             let recipe = recipe_text(&text);
-            let expanded = expand(&recipe, &vars, 0);
+            let expanded = if expanded_total < MAX_EXPANDED_TOTAL {
+                expand(&recipe, &vars, 0)
+            } else {
+                recipe
+            };
+            expanded_total += expanded.len();
             let mut shell_vars = env.clone();
             let cmds = shell::split(&expanded, &mut shell_vars);
             let (f, g) = commands::check_shell(&cmds, &mk.path, false, |c| first + 1 + c.line);

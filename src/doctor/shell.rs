@@ -26,6 +26,9 @@ pub const TRACKED: &[&str] = &["GOFLAGS", "CGO_ENABLED"];
 const MAX_EXPANSIONS: usize = 10_000;
 /// Characters a text may grow to through expansion.
 const MAX_GROWTH: usize = 1 << 20;
+/// Characters moved by expansions in one text before expanding stops (each
+/// expansion moves the rest of the text).
+const MAX_WORK: usize = 1 << 26;
 
 /// One simple command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,7 @@ pub fn split(text: &str, vars: &mut Vars) -> Vec<SimpleCommand> {
         i: 0,
         line: 0,
         expansions: 0,
+        work: 0,
         limit: text.len().saturating_add(MAX_GROWTH),
         out: Vec::new(),
         words: Vec::new(),
@@ -106,6 +110,7 @@ struct Splitter {
     i: usize,
     line: usize,
     expansions: usize,
+    work: usize,
     limit: usize,
     out: Vec<SimpleCommand>,
     words: Vec<String>,
@@ -333,7 +338,11 @@ impl Splitter {
     /// read from `i` on; past the budget the reference is kept as written.
     fn splice(&mut self, end: usize, value: &str) {
         self.expansions += 1;
-        if self.expansions > MAX_EXPANSIONS || self.chars.len() + value.len() > self.limit {
+        self.work = self.work.saturating_add(self.chars.len() - self.i);
+        if self.expansions > MAX_EXPANSIONS
+            || self.work > MAX_WORK
+            || self.chars.len() + value.len() > self.limit
+        {
             let kept: String = self.chars[self.i..end].iter().collect();
             self.word.push_str(&kept);
             self.i = end;
@@ -496,6 +505,18 @@ mod tests {
         vars.insert("A".into(), "$A$A".into());
         let cmds = split("echo $A", &mut vars);
         assert_eq!(cmds.len(), 1);
+    }
+
+    /// Regression: many expansions in a long text stay bounded in time.
+    #[test]
+    fn many_expansions_in_a_long_text_are_bounded() {
+        let mut vars = Vars::new();
+        vars.insert("A".into(), "x".repeat(100));
+        let text = "echo $A ".repeat(200_000);
+        let t = std::time::Instant::now();
+        let cmds = split(&text, &mut vars);
+        assert_eq!(cmds.len(), 1);
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
     }
 
     #[test]

@@ -100,7 +100,7 @@ fn line_map(src: &[&str], start: usize, text: &str) -> Vec<usize> {
         let found = if needle.is_empty() {
             None
         } else {
-            (next..=src.len().min(next + 500)).find(|&l| src[l - 1].contains(needle))
+            (next..=src.len().min(next + 64)).find(|&l| src[l - 1].contains(needle))
         };
         let line = found.unwrap_or(next);
         out.push(line);
