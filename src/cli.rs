@@ -78,6 +78,14 @@ pub enum Command {
     /// The GOCACHEPROG cache-audit runs (internal).
     #[command(hide = true)]
     Cacheprog(crate::cache_audit::CacheprogArgs),
+    /// Check a module's build setup and CI for reproducibility and cache footguns (no build).
+    ///
+    /// Reads go.mod, Makefiles, shell scripts, .goreleaser.y(a)ml and the GitHub Actions workflows
+    /// (never builds, never writes into DIR) and reports each footgun with its file, line and fix.
+    #[command(
+        after_help = "Exit codes: 0 no error-level finding, 1 at least one, 2 could not tell (no go.mod, unreadable file, malformed YAML).\n\nExamples:\n  twinbuild doctor\n  twinbuild doctor ./service --workflow ci/release.yml --format json --output doctor.json"
+    )]
+    Doctor(crate::doctor::cli::DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +235,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::ExplainCache(args) => crate::explain_cache::run(*args),
         Command::CacheAudit(args) => crate::cache_audit::run(*args),
         Command::Cacheprog(args) => crate::cache_audit::cacheprog(args),
+        Command::Doctor(args) => crate::doctor::cli::run(args),
     }
 }
 

@@ -8,7 +8,8 @@
 //! graph) and compares the sides; [`explain_cache`] builds one side twice
 //! into one cache and uses it to say why the second build missed the cache;
 //! [`cache_audit`] builds through a shared cache and cold, and judges every
-//! entry the cache served.
+//! entry the cache served. [`doctor`] checks a module's build setup
+//! (go.mod, Makefiles, scripts, goreleaser, workflows) without building.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
@@ -17,6 +18,7 @@ pub mod binary;
 pub mod cache_audit;
 pub mod cli;
 pub mod diff;
+pub mod doctor;
 pub mod explain_cache;
 pub mod harness;
 mod input;
