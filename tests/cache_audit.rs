@@ -75,6 +75,31 @@ fn digest(dir: &Path) -> String {
     format!("{:x}", h.finalize())
 }
 
+/// docs/NAME as a compiled JSON Schema.
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::meta::validate(&value).expect("a valid JSON Schema");
+    jsonschema::draft202012::new(&value).expect("the schema compiles")
+}
+
+/// The report matches docs/cache-audit.schema.json, its binaries part docs/report.schema.json.
+fn check_schema(r: &Value) {
+    for (name, v) in [
+        ("cache-audit.schema.json", r),
+        ("report.schema.json", &r["binaries"]),
+    ] {
+        let errors: Vec<String> = schema(name)
+            .iter_errors(v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+    }
+}
+
 fn audit(src: &Path, args: &[&str]) -> (Option<i32>, Value) {
     let out = twinbuild()
         .arg("cache-audit")
@@ -89,6 +114,7 @@ fn audit(src: &Path, args: &[&str]) -> (Option<i32>, Value) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
+    check_schema(&v);
     (out.status.code(), v)
 }
 
@@ -157,6 +183,19 @@ fn a_gocache_directory_audits_clean_poisoned_and_unused() {
     let n = clean["entries"].as_array().unwrap().len();
     assert!(n >= 10, "{clean:#}");
     assert_eq!(clean["counts"]["ok"], n);
+    // The schema is not vacuous: an unknown verdict and an undocumented field fail.
+    let mut bad = clean.clone();
+    bad["entries"][0]["verdict"] = "fine".into();
+    assert!(schema("cache-audit.schema.json")
+        .iter_errors(&bad)
+        .next()
+        .is_some());
+    let mut bad = clean.clone();
+    bad["surprise"] = 1.into();
+    assert!(schema("cache-audit.schema.json")
+        .iter_errors(&bad)
+        .next()
+        .is_some());
     assert_eq!(digest(&cache), before, "the audited cache changed");
 
     // One entry's bytes changed at the same size.
