@@ -216,11 +216,32 @@ fn every_footgun_is_found_at_its_place() {
     assert_eq!(listing(&dir), before, "doctor wrote into DIR");
 }
 
-/// The fixture covers every check doctor has (the -p check is not implemented).
+/// The fixture covers every check doctor has (`-p` with one build's action graph).
 #[test]
 fn the_footgun_fixture_names_every_check() {
+    let graph =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/actions/stamp-cold.graph.json");
+    let (_, v) = json(
+        &fixture("footguns"),
+        &["--action-graph", graph.to_str().unwrap()],
+    );
+    let all = findings(&v);
+    assert!(
+        all.contains(&(
+            "parallelism-above-need".into(),
+            "warning".into(),
+            "Makefile".into(),
+            Some(10)
+        )),
+        "{all:?}"
+    );
+    // Without the graph, -p is a note, not a finding.
     let (_, v) = json(&fixture("footguns"), &[]);
-    let found: Vec<String> = findings(&v).into_iter().map(|f| f.0).collect();
+    assert!(
+        v["notes"].to_string().contains("-p is set at Makefile:10"),
+        "{v}"
+    );
+    let found: Vec<String> = all.into_iter().map(|f| f.0).collect();
     for (id, _) in twinbuild::doctor::CHECKS {
         assert!(found.iter().any(|f| f == id), "no fixture finding for {id}");
     }

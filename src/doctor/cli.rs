@@ -19,6 +19,9 @@ pub struct DoctorArgs {
     /// Also check this GitHub Actions workflow file (repeatable); DIR/.github/workflows/*.y(a)ml are always read.
     #[arg(long, value_name = "FILE")]
     pub workflow: Vec<PathBuf>,
+    /// One build's action graph (go build -debug-actiongraph=FILE): check -p values against what the build runs at once.
+    #[arg(long, value_name = "FILE")]
+    pub action_graph: Option<PathBuf>,
     /// Output format: human, json or markdown.
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
@@ -35,7 +38,7 @@ pub fn run(args: DoctorArgs) -> Result<i32> {
         OutputFormat::Markdown => super::render::markdown,
         OutputFormat::Html => bail!("doctor writes human, json or markdown, not html"),
     };
-    let diagnosis = super::diagnose(&args.dir, &args.workflow)?;
+    let diagnosis = super::diagnose(&args.dir, &args.workflow, args.action_graph.as_deref())?;
     crate::cli::emit(&render(&diagnosis), args.output.as_deref(), false)?;
     Ok(diagnosis.exit_code())
 }

@@ -320,6 +320,11 @@ pub fn check_flags(flags: &[Flag], file: &str, what: &str, sub: &str) -> Vec<Fin
                     }
                 }
             }
+            "p" if matches!(sub, "build" | "install" | "test" | "run" | "") => {
+                if let Some(n) = f.value.as_deref().and_then(|v| v.parse::<usize>().ok()) {
+                    out.push(super::parallel::flag(file, f.line, what, n));
+                }
+            }
             _ => {}
         }
     }

@@ -24,6 +24,7 @@ pub mod generate;
 pub mod gomod;
 pub mod goreleaser;
 pub mod makefile;
+pub mod parallel;
 pub mod render;
 pub mod shell;
 pub mod sources;
@@ -69,6 +70,9 @@ pub struct Finding {
     pub message: String,
     /// What to change.
     pub fix: String,
+    /// `-p N`: its N, for [`parallel`] to judge against the action graph.
+    #[serde(skip)]
+    pub parallelism: Option<usize>,
 }
 
 impl Finding {
@@ -87,6 +91,7 @@ impl Finding {
             line,
             message: message.into(),
             fix: fix.into(),
+            parallelism: None,
         }
     }
 }
@@ -141,6 +146,10 @@ pub const CHECKS: &[(&str, &str)] = &[
     (
         commands::CGO_UNSET,
         "a release build leaves CGO_ENABLED to the machine",
+    ),
+    (
+        parallel::PARALLELISM,
+        "-p above what the build's action graph ever runs at once",
     ),
 ];
 
@@ -206,8 +215,13 @@ pub enum DoctorError {
     },
 }
 
-/// Checks the module in `dir` and the extra workflow files.
-pub fn diagnose(dir: &Path, extra_workflows: &[PathBuf]) -> Result<Diagnosis, DoctorError> {
+/// Checks the module in `dir` and the extra workflow files; `-p` values
+/// against one build's action graph when `graph` is given.
+pub fn diagnose(
+    dir: &Path,
+    extra_workflows: &[PathBuf],
+    graph: Option<&Path>,
+) -> Result<Diagnosis, DoctorError> {
     let src = sources::read(dir, extra_workflows)?;
     let mut findings = Vec::new();
     findings.extend(gomod::check(&src.gomod));
@@ -232,10 +246,12 @@ pub fn diagnose(dir: &Path, extra_workflows: &[PathBuf]) -> Result<Diagnosis, Do
         &src.tree,
         &generate_runs,
     ));
+    let mut notes = src.notes.clone();
+    parallel::judge(&mut findings, graph, &mut notes)?;
     Ok(Diagnosis {
         dir: dir.display().to_string(),
         files: src.files_read(),
-        notes: src.notes,
+        notes,
         findings: sorted(findings),
     })
 }
