@@ -90,15 +90,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// No progress display and no report on stdout (the exit code still tells).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Human format: list every section, also when the binaries are identical.
     #[arg(long, short)]
     pub verbose: bool,
@@ -108,15 +101,11 @@ pub struct OutputArgs {
     /// Accept differences whose root cause is CAUSE (repeatable), e.g. --allow build-id.
     #[arg(long, value_enum, value_name = "CAUSE")]
     pub allow: Vec<Cause>,
-    /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=report.html.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
-    pub write: Vec<(OutputFormat, PathBuf)>,
     /// Also write an unsigned in-toto Statement v1 about the result to FILE.
     #[arg(long, value_name = "FILE")]
     pub attest: Option<PathBuf>,
 }
 
-/// What to build and how: the options `verify` and `explain-cache` share.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// The Go module directory (never written to).
@@ -244,8 +233,7 @@ fn verify(args: VerifyArgs) -> Result<i32> {
     harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
     let builder = harness::GoBuilder::new();
-    let progress =
-        report::progress::Spinner::new(!args.output.quiet && std::io::stderr().is_terminal());
+    let progress = args.output.report.progress();
     let pair = builder
         .build(&request, &progress)
         .map_err(anyhow::Error::new)?;
@@ -524,36 +512,65 @@ fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
     let (verbose, timings) = (out.verbose, out.timings);
-    for (format, path) in &out.write {
-        let options = report::RenderOptions {
-            color: false,
-            verbose,
-            timings,
-        };
-        std::fs::write(path, report.render_with(*format, options))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let color = color_for(out);
-    emit(
-        &report.render_with(
-            out.format,
+    out.report.publish(|format, color| {
+        report.render_with(
+            format,
             report::RenderOptions {
                 color,
                 verbose,
                 timings,
             },
-        ),
-        out.output.as_deref(),
-        out.quiet,
-    )?;
+        )
+    })?;
     Ok(report.exit_code)
 }
 
-fn color_for(out: &OutputArgs) -> bool {
-    out.format == OutputFormat::Human
-        && out.output.is_none()
+/// ANSI colour: the human format on a terminal's stdout, NO_COLOR unset.
+fn color(format: OutputFormat, output: Option<&Path>) -> bool {
+    format == OutputFormat::Human
+        && output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The output options of the commands with a report of their own
+/// (`explain-cache`, `cache-audit`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress display and no report on stdout (the exit code still tells).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=report.html.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
+    pub write: Vec<(OutputFormat, PathBuf)>,
+}
+
+impl ReportArgs {
+    /// The formats asked for, the main one first.
+    pub fn formats(&self) -> impl Iterator<Item = OutputFormat> + '_ {
+        std::iter::once(self.format).chain(self.write.iter().map(|(f, _)| *f))
+    }
+
+    /// A progress display, unless quiet or stderr is not a terminal.
+    pub fn progress(&self) -> report::progress::Spinner {
+        report::progress::Spinner::new(!self.quiet && std::io::stderr().is_terminal())
+    }
+
+    /// Writes `render(format, color)` to each `--write` file, then to the output.
+    pub fn publish(&self, render: impl Fn(OutputFormat, bool) -> String) -> Result<()> {
+        for (format, path) in &self.write {
+            std::fs::write(path, render(*format, false))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let text = render(self.format, color(self.format, self.output.as_deref()));
+        emit(&text, self.output.as_deref(), self.quiet)
+    }
 }
 
 /// Write the rendered text to FILE or stdout. A closed stdout (`| head`) is not an error.

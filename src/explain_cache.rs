@@ -8,14 +8,11 @@
 //! Exit 0 when every package came from the cache, 1 when some did not, 2
 //! when it could not tell.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
-
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 
 use crate::actions;
-use crate::cli::{emit, parse_write, side_log, BuildArgs};
+use crate::cli::{side_log, BuildArgs, ReportArgs};
 use crate::harness::{self, BuildRecord};
 use crate::report::cache::CacheReport;
 use crate::report::OutputFormat;
@@ -24,31 +21,19 @@ use crate::report::OutputFormat;
 pub struct ExplainCacheArgs {
     #[command(flatten)]
     pub build: BuildArgs,
-    /// Output format: human, json or markdown.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// No progress display and no report on stdout (the exit code still tells).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
-    pub write: Vec<(OutputFormat, PathBuf)>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Runs `explain-cache`; returns the exit code.
 pub fn run(args: ExplainCacheArgs) -> Result<i32> {
-    let formats = std::iter::once(args.format).chain(args.write.iter().map(|(f, _)| *f));
-    if let Some(f) = formats.into_iter().find(|f| *f == OutputFormat::Html) {
+    if let Some(f) = args.report.formats().find(|f| *f == OutputFormat::Html) {
         bail!("explain-cache writes human, json or markdown, not {f:?}");
     }
     let request = args.build.request()?;
     harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    let progress =
-        crate::report::progress::Spinner::new(!args.quiet && std::io::stderr().is_terminal());
+    let progress = args.report.progress();
     let runs = harness::GoBuilder::new()
         .build_twice(&request, &harness::Twice::default(), &|| Ok(()), &progress)
         .map_err(anyhow::Error::new)?;
@@ -62,19 +47,8 @@ pub fn run(args: ExplainCacheArgs) -> Result<i32> {
         );
     }
     let report = CacheReport::new(runs.toolchain.clone(), cold, warm, explanation, notes);
-    for (format, path) in &args.write {
-        std::fs::write(path, report.render(*format, false))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let color = args.format == OutputFormat::Human
-        && args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    emit(
-        &report.render(args.format, color),
-        args.output.as_deref(),
-        args.quiet,
-    )?;
+    args.report
+        .publish(|format, color| report.render(format, color))?;
     Ok(report.exit_code)
 }
 

@@ -26,15 +26,13 @@ pub mod judge;
 pub mod proxy;
 pub mod report;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 
-use crate::cli::{analyse, emit, parse_write, side_log, BuildArgs};
+use crate::cli::{analyse, side_log, BuildArgs, ReportArgs};
 use crate::harness::{self, Twice, VariationHints, Workspace};
-use crate::report::OutputFormat;
 use proxy::ProxyConfig;
 
 #[derive(Debug, Args)]
@@ -55,18 +53,8 @@ pub struct CacheAuditArgs {
     /// Seconds to wait for each answer of the --gocacheprog program.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub cacheprog_timeout: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// No progress display and no report on stdout (the exit code still tells).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
-    pub write: Vec<(OutputFormat, PathBuf)>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Runs `cache-audit`; returns the exit code.
@@ -109,8 +97,7 @@ pub fn run(args: CacheAuditArgs) -> Result<i32> {
         first_env: vec![("GOCACHEPROG".into(), cacheprog_command(&config_path)?)],
         fresh_cache: true,
     };
-    let progress =
-        crate::report::progress::Spinner::new(!args.quiet && std::io::stderr().is_terminal());
+    let progress = args.report.progress();
     let log = config.log.clone().unwrap_or_default();
     // A cache that misbehaved leaves nothing to judge: no cold build then.
     let misbehaved = || match judge::read_log(&log) {
@@ -146,19 +133,8 @@ pub fn run(args: CacheAuditArgs) -> Result<i32> {
     )?;
     let report =
         report::AuditReport::new(audited.describe(), &runs, entries, served.len(), binaries);
-    for (format, path) in &args.write {
-        std::fs::write(path, report.render(*format, false))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let color = args.format == OutputFormat::Human
-        && args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    emit(
-        &report.render(args.format, color),
-        args.output.as_deref(),
-        args.quiet,
-    )?;
+    args.report
+        .publish(|format, color| report.render(format, color))?;
     Ok(report.exit_code)
 }
 

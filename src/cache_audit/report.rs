@@ -138,13 +138,7 @@ impl AuditReport {
     }
 
     fn human(&self, color: bool) -> String {
-        let paint = |code: &str, t: &str| {
-            if color {
-                format!("\x1b[{code}m{t}\x1b[0m")
-            } else {
-                t.to_string()
-            }
-        };
+        let paint = |code: &str, t: &str| human::paint(color, code, t);
         let mut o = String::new();
         let word = match self.verdict {
             AuditVerdict::Clean => paint("1;32", "CLEAN"),

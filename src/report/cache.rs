@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::human::escape;
+use super::human::{self, escape};
 use super::markdown;
 use super::view::{clip, plural};
 use super::{OutputFormat, SCHEMA_VERSION};
@@ -131,13 +131,7 @@ impl CacheReport {
     }
 
     fn human(&self, color: bool) -> String {
-        let paint = |code: &str, t: &str| {
-            if color {
-                format!("\x1b[{code}m{t}\x1b[0m")
-            } else {
-                t.to_string()
-            }
-        };
+        let paint = |code: &str, t: &str| human::paint(color, code, t);
         let e = &self.explanation;
         let mut o = String::new();
         let word = match self.verdict {

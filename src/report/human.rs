@@ -16,13 +16,18 @@ struct Style {
     color: bool,
 }
 
+/// `text` in the ANSI style `code` (`1` bold, `1;32` bold green...) when `color`.
+pub(crate) fn paint(color: bool, code: &str, text: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        paint(self.color, code, text)
     }
     fn bold(&self, t: &str) -> String {
         self.paint("1", t)
