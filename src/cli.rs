@@ -533,8 +533,9 @@ fn color(format: OutputFormat, output: Option<&Path>) -> bool {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// The output options of the commands with a report of their own
-/// (`explain-cache`, `cache-audit`).
+/// The output options: `verify` and `diff` (in [`OutputArgs`]), and the
+/// commands with a report of their own (`explain-cache`, `cache-audit`,
+/// `rebuild`).
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Output format.
@@ -543,7 +544,7 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// No progress display and no report on stdout (the exit code still tells).
+    /// No report on stdout and no progress display (the exit code still tells).
     #[arg(long, short)]
     pub quiet: bool,
     /// Also write the report in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=report.html.

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::proxy::{self, Outcome, Served};
 use crate::actions::SideLog;
+use crate::binary::hex;
 
 /// At most this many log lines are read.
 pub const MAX_SERVED: usize = 1_000_000;
@@ -150,7 +151,7 @@ fn name_parts(entries: &mut [Entry]) {
         let (Some(mode), Some(package)) = (&e.mode, &e.package) else {
             continue;
         };
-        let Some(parent) = unhex(&e.action_id) else {
+        let Some(parent) = proxy::unhex(&e.action_id) else {
             continue;
         };
         for part in PARTS {
@@ -158,7 +159,7 @@ fn name_parts(entries: &mut [Entry]) {
             h.update(b"subkey:");
             h.update(parent);
             h.update(part.as_bytes());
-            let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let key = hex(&h.finalize());
             parts.insert(key, (mode.clone(), package.clone(), part));
         }
     }
@@ -210,14 +211,6 @@ fn name_from_hash_log(entries: &mut [Entry], log: &Path) {
     }
 }
 
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 fn verdict(s: &Served, expected: Option<&str>) -> (EntryVerdict, String) {
     if s.outcome == Outcome::Missing {
         return (
@@ -262,7 +255,7 @@ fn cold_output(dir: &Path, action_hex: &str) -> Option<String> {
         .read_to_end(&mut entry)
         .ok()?;
     let (out, _) = proxy::parse_entry(&entry, action_hex).ok()?;
-    Some(out.iter().map(|b| format!("{b:02x}")).collect())
+    Some(hex(&out))
 }
 
 #[cfg(test)]

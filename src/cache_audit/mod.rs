@@ -76,15 +76,13 @@ pub fn run(args: CacheAuditArgs) -> Result<i32> {
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
     let own = Workspace::create().map_err(anyhow::Error::new)?;
     let root = own.path().context("no temp dir")?.to_path_buf();
+    let (dir, upstream) = match &audited {
+        Audited::Dir(d) => (Some(d.clone()), None),
+        Audited::Program(c) => (None, Some(c.clone())),
+    };
     let config = ProxyConfig {
-        dir: match &audited {
-            Audited::Dir(d) => Some(d.clone()),
-            Audited::Program(_) => None,
-        },
-        upstream: match &audited {
-            Audited::Program(c) => Some(c.clone()),
-            Audited::Dir(_) => None,
-        },
+        dir,
+        upstream,
         writable: false,
         log: Some(root.join("served.jsonl")),
         scratch: root.join("served"),
@@ -99,22 +97,27 @@ pub fn run(args: CacheAuditArgs) -> Result<i32> {
     };
     let progress = args.report.progress();
     let log = config.log.clone().unwrap_or_default();
-    // A cache that misbehaved leaves nothing to judge: no cold build then.
-    let misbehaved = || match judge::read_log(&log) {
-        Err(e) => Err(format!("{e:#}")),
-        Ok(served) => match served.iter().find(|s| s.outcome == proxy::Outcome::Error) {
+    // Read once, after the audited build: a cache that misbehaved leaves
+    // nothing to judge, and then no cold build runs.
+    let served = std::cell::OnceCell::new();
+    let misbehaved = || {
+        let read = judge::read_log(&log).map_err(|e| format!("{e:#}"))?;
+        let read = served.get_or_init(|| read);
+        match read.iter().find(|s| s.outcome == proxy::Outcome::Error) {
             Some(e) => Err(format!(
                 "the cache under audit misbehaved: {}",
                 e.detail.as_deref().unwrap_or("an error")
             )),
             None => Ok(()),
-        },
+        }
     };
     let runs = harness::GoBuilder::new()
         .build_twice(&request, &twice, &misbehaved, &progress)
         .map_err(anyhow::Error::new)?;
     progress.clear();
-    let served = judge::read_log(&log)?;
+    let served = served
+        .into_inner()
+        .context("the audited build's log was not read")?;
     let graph = side_log(&runs.first);
     let hash_log = runs.first.inputs.as_ref().map(|f| f.hash_log.as_path());
     let entries = judge::judge(&served, &graph, hash_log, &runs.second_cache);

@@ -247,9 +247,7 @@ fn decode_id(b64: Option<&str>) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("an ID of {} bytes, not 32", b.len()))
 }
 
-fn hex(id: &[u8]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::binary::hex;
 
 /// Answers a `get`, and what to log of it.
 fn get(
@@ -402,12 +400,20 @@ pub(crate) fn parse_entry(entry: &[u8], hex_id: &str) -> Result<([u8; 32], u64),
     if size > MAX_BODY {
         return Err(format!("a size of {size} bytes, over the {MAX_BODY} limit"));
     }
-    let mut output_id = [0u8; 32];
-    for (i, b) in output_id.iter_mut().enumerate() {
-        *b = u8::from_str_radix(out.get(2 * i..2 * i + 2).ok_or("a short output ID")?, 16)
-            .map_err(|_| "an output ID that is not hex")?;
-    }
+    let output_id = unhex(out).ok_or("an output ID that is not 64 hex digits")?;
     Ok((output_id, size))
+}
+
+/// The 32 bytes 64 hex digits spell.
+pub(crate) fn unhex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 /// Copies `size` bytes of `from` to `to` (created), returning their sha256;

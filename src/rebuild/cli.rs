@@ -12,7 +12,6 @@ use clap::Args;
 
 use super::inputs::SourceSpec;
 use super::RebuildRequest;
-use crate::report::OutputFormat;
 
 #[derive(Debug, Args)]
 pub struct RebuildArgs {
@@ -34,18 +33,8 @@ pub struct RebuildArgs {
     /// Get the inputs and stop (fills the module cache so a later rebuild works offline).
     #[arg(long)]
     pub fetch_only: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// No report on stdout (the exit code still tells).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Also write the outcome in another format to FILE (repeatable), e.g. --write markdown=summary.md --write html=rebuild.html.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = crate::cli::parse_write)]
-    pub write: Vec<(OutputFormat, PathBuf)>,
+    #[command(flatten)]
+    pub report: crate::cli::ReportArgs,
     /// Write a shell script that repeats the rebuild without twinbuild.
     #[arg(long, value_name = "FILE")]
     pub emit_recipe: Option<PathBuf>,
@@ -101,15 +90,9 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
                 .with_context(|| format!("cannot write attestation {}", path.display()))?;
         }
     }
-    for (format, path) in &args.write {
-        std::fs::write(path, super::render::render(&outcome, *format))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    crate::cli::emit(
-        &super::render::render(&outcome, args.format),
-        args.output.as_deref(),
-        args.quiet,
-    )?;
+    // The outcome has no colour.
+    args.report
+        .publish(|format, _| super::render::render(&outcome, format))?;
     Ok(outcome.exit_code)
 }
 

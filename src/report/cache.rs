@@ -214,9 +214,10 @@ impl CacheReport {
         );
         let _ = writeln!(
             o,
-            "| build | wall time | compiled | from the cache |\n|---|---|---|---|\n| cold | {} | {} | 0 |\n| warm | {} | {} | {} |\n",
+            "| build | wall time | compiled | from the cache |\n|---|---|---|---|\n| cold | {} | {} | {} |\n| warm | {} | {} | {} |\n",
             seconds(self.cold.duration_ms),
             e.cold.rebuilt,
+            e.cold.cached,
             seconds(self.warm.duration_ms),
             e.warm.rebuilt,
             e.hits
