@@ -40,6 +40,8 @@ use sha2::{Digest, Sha256};
 pub const MAX_LINE: u64 = 1 << 20;
 /// The largest body served or stored (a package archive is far smaller).
 pub const MAX_BODY: u64 = 1 << 30;
+/// The longest body line a `put` (the tests' backend only) may send: 1 GiB of base64.
+const MAX_PUT_LINE: u64 = MAX_LINE * 1024;
 /// The go command's index entry: `v1 <64 hex> <64 hex> <%20d size> <%20d time>\n`.
 pub(crate) const ENTRY_SIZE: usize = 2 + 1 + 64 + 1 + 64 + 1 + 20 + 1 + 20 + 1;
 
@@ -470,7 +472,8 @@ fn put(config: &ProxyConfig, req: &Request, input: &mut impl BufRead) -> Respons
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
     let size = u64::try_from(req.body_size).unwrap_or(u64::MAX);
-    if size > MAX_BODY || size.saturating_mul(4) / 3 + 8 > MAX_LINE * 1024 {
+    // The body comes as one base64 line held in memory: that line is capped too.
+    if size > MAX_BODY || size.saturating_mul(4) / 3 + 8 > MAX_PUT_LINE {
         return fail(format!(
             "a body of {} bytes is over the limit",
             req.body_size
