@@ -111,15 +111,18 @@ pub struct BuildArgs {
     /// The Go module directory (never written to).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Package to build, relative to DIR.
-    #[arg(long, default_value = ".")]
-    pub package: String,
+    /// Package to build, relative to DIR (repeatable; verify takes patterns such as ./... and builds every main package matched).
+    #[arg(long, value_name = "PACKAGE", default_value = ".")]
+    pub package: Vec<String>,
     /// Exact toolchain, e.g. go1.26.8 (default: go.mod's toolchain line, else the local go, unpinned).
     #[arg(long, value_name = "goX.Y.Z")]
     pub toolchain: Option<String>,
-    /// Cross-compile for GOOS/GOARCH, e.g. windows/amd64.
+    /// Cross-compile for GOOS/GOARCH, e.g. windows/amd64 (repeatable with verify).
     #[arg(long, value_name = "GOOS/GOARCH")]
-    pub target: Option<String>,
+    pub target: Vec<String>,
+    /// Several targets at once, comma-separated, e.g. linux/amd64,windows/amd64,darwin/arm64 (verify).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub targets: Vec<String>,
     /// release: -trimpath -ldflags=-buildid= CGO_ENABLED=0; plain: only your flags.
     #[arg(long, value_enum, default_value = "release")]
     pub profile: Profile,
@@ -179,6 +182,9 @@ pub struct VerifyArgs {
     /// variation, and report whether its bytes go away. The exit code still comes from the first two builds.
     #[arg(long)]
     pub confirm: bool,
+    /// Verify only shard K of N of the (package, target) units (1-based), for a CI job matrix; `twinbuild merge` joins the shards' JSON reports.
+    #[arg(long, value_name = "K/N", value_parser = crate::matrix::Shard::parse)]
+    pub shard: Option<crate::matrix::Shard>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -229,7 +235,10 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn verify(args: VerifyArgs) -> Result<i32> {
-    let request = build_request(&args)?;
+    if args.build.is_matrix() || args.shard.is_some() {
+        return crate::matrix::verify(args);
+    }
+    let request = build_request(&args, args.build.request()?)?;
     harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
     let builder = harness::GoBuilder::new();
@@ -259,7 +268,10 @@ fn verify(args: VerifyArgs) -> Result<i32> {
 
 /// What the two sides' go commands recorded of their builds, compared
 /// (missing or garbled records give notes, never an error).
-fn build_inputs(lhs: &harness::BuildRecord, rhs: &harness::BuildRecord) -> actions::BuildInputs {
+pub(crate) fn build_inputs(
+    lhs: &harness::BuildRecord,
+    rhs: &harness::BuildRecord,
+) -> actions::BuildInputs {
     actions::compare(&side_log(lhs), &side_log(rhs))
 }
 
@@ -379,7 +391,8 @@ pub fn confirm(
     Ok(out)
 }
 
-fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
+/// `base` (from the build options) with verify's own options.
+pub(crate) fn build_request(args: &VerifyArgs, base: BuildRequest) -> Result<BuildRequest> {
     if !(1..=2).contains(&args.jobs) {
         bail!("--jobs must be 1 or 2");
     }
@@ -400,26 +413,56 @@ fn build_request(args: &VerifyArgs) -> Result<BuildRequest> {
         side_env,
         git_lhs: args.git_lhs,
         record_inputs: !args.no_build_inputs,
-        ..args.build.request()?
+        ..base
     })
 }
 
 impl BuildArgs {
-    /// The request these options make, with `verify`'s defaults for the rest.
+    /// The request these options make, with `verify`'s defaults for the
+    /// rest: one package for one target (see [`BuildArgs::matrix`] for more).
     pub fn request(&self) -> Result<BuildRequest> {
-        let target = match &self.target {
-            None => None,
-            Some(t) => match t.split_once('/') {
+        if self.is_matrix() {
+            bail!("this command builds one package for one target: give one --package without `...` and at most one --target");
+        }
+        let mut request = self.base_request()?;
+        request.target = self.target_list()?.into_iter().next().flatten();
+        Ok(request)
+    }
+
+    /// Whether these options ask for several binaries (packages, patterns or targets).
+    pub fn is_matrix(&self) -> bool {
+        self.package.len() > 1
+            || self.package.iter().any(|p| p.contains("..."))
+            || self.target.len() + self.targets.len() > 1
+    }
+
+    /// The requested targets, each once, in order (`[None]`: the host's).
+    pub fn target_list(&self) -> Result<Vec<harness::Target>> {
+        let mut out: Vec<harness::Target> = Vec::new();
+        for t in self.target.iter().chain(&self.targets) {
+            let t = t.trim();
+            let target = match t.split_once('/') {
                 Some((os, arch)) if !os.is_empty() && !arch.is_empty() && !arch.contains('/') => {
                     Some((os.to_string(), arch.to_string()))
                 }
                 _ => bail!("--target must be GOOS/GOARCH, e.g. linux/amd64, not {t:?}"),
-            },
-        };
+            };
+            if !out.contains(&target) {
+                out.push(target);
+            }
+        }
+        if out.is_empty() {
+            out.push(None);
+        }
+        Ok(out)
+    }
+
+    /// The request of every build, its packages the `--package` values as given.
+    pub fn base_request(&self) -> Result<BuildRequest> {
         Ok(BuildRequest {
-            package: self.package.clone(),
+            packages: self.package.clone(),
             toolchain: self.toolchain.clone(),
-            target,
+            target: None,
             profile: self.profile,
             cgo: self.cgo,
             tags: self.tags.clone(),
@@ -505,7 +548,7 @@ pub(crate) fn analyse(
 
 /// Writes the report where asked (the attestation, `--write` files, the
 /// output) and returns its exit code.
-fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
+pub(crate) fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
     if let Some(path) = &out.attest {
         let statement = report::attest::statement(report);
         std::fs::write(path, statement)

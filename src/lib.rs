@@ -22,6 +22,7 @@ pub mod doctor;
 pub mod explain_cache;
 pub mod harness;
 mod input;
+pub mod matrix;
 pub mod rebuild;
 pub mod report;
 pub mod rfc3339;

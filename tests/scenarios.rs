@@ -45,7 +45,7 @@ struct VerifySpec {
     cold: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expect {
     /// "reproducible" or "differs".
@@ -71,8 +71,14 @@ struct Expect {
     /// Actions (`MODE PACKAGE`) that must be reported nondeterministic.
     #[serde(default)]
     nondeterministic_actions: Vec<String>,
-    /// "elf", "mach-o" or "pe".
+    /// "elf", "mach-o" or "pe" (a matrix scenario's follow from each artifact's target).
+    #[serde(default)]
     format: String,
+    /// A verify of several binaries (a matrix report): each artifact, as
+    /// `PACKAGE TARGET VERDICT`, in the report's order. The other
+    /// expectations then apply to each differing artifact's report.
+    #[serde(default)]
+    artifacts: Vec<String>,
     /// Upper bound for `by_cause.unattributed`, in percent of the differing bytes.
     max_unattributed_percent: f64,
     /// Lower bound for the consequence bytes (findings with a `root`) that
@@ -217,6 +223,12 @@ fn load(dir: &Path) -> Result<Scenario, String> {
     if s.description.trim().is_empty() {
         return Err(format!("{}: empty description", path.display()));
     }
+    if s.expect.format.is_empty() == s.expect.artifacts.is_empty() {
+        return Err(format!(
+            "{}: give `format` for one binary, or `artifacts` for several (each one's format follows from its target)",
+            path.display()
+        ));
+    }
     match s.expect.verdict.as_str() {
         "reproducible" if !s.expect.root_causes.is_empty() => Err(format!(
             "{}: a reproducible scenario cannot expect root causes",
@@ -315,13 +327,22 @@ fn run_scenario(dir: &Path, name: &str, cache: &Path, reports: &Path) -> Outcome
         }
     };
 
-    let roots = root_causes(&report);
-    outcome.found = format!(
-        "{} [{}]",
-        report["verdict"].as_str().unwrap_or("?"),
-        roots.iter().cloned().collect::<Vec<_>>().join(",")
-    );
-    outcome.problems = check(&scenario.expect, code, &report, &roots);
+    if !scenario.expect.artifacts.is_empty() {
+        outcome.found = format!(
+            "{} [{} artifacts]",
+            report["verdict"].as_str().unwrap_or("?"),
+            report["artifacts"].as_array().map_or(0, Vec::len)
+        );
+        outcome.problems = check_matrix(&scenario.expect, code, &report);
+    } else {
+        let roots = root_causes(&report);
+        outcome.found = format!(
+            "{} [{}]",
+            report["verdict"].as_str().unwrap_or("?"),
+            roots.iter().cloned().collect::<Vec<_>>().join(",")
+        );
+        outcome.problems = check(&scenario.expect, code, &report, &roots);
+    }
 
     if !outcome.problems.is_empty() {
         let human = std::fs::read_to_string(&human_path)
@@ -349,6 +370,77 @@ fn root_causes(report: &Value) -> BTreeSet<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Everything wrong with a matrix report: the overall verdict, the list of
+/// artifacts with their verdicts, and each artifact's report checked as a
+/// single one (the root causes and fixes on the differing ones, the format
+/// from the target).
+fn check_matrix(expect: &Expect, code: Option<i32>, report: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    if report["kind"] != "matrix" {
+        problems.push(format!("kind {}, expected \"matrix\"", report["kind"]));
+    }
+    let want_code = if expect.verdict == "reproducible" {
+        0
+    } else {
+        1
+    };
+    if code != Some(want_code) {
+        problems.push(format!("exit code {code:?}, expected {want_code}"));
+    }
+    if report["verdict"] != expect.verdict.as_str() {
+        problems.push(format!(
+            "verdict {}, expected {:?}",
+            report["verdict"], expect.verdict
+        ));
+    }
+    let empty = Vec::new();
+    let artifacts = report["artifacts"].as_array().unwrap_or(&empty);
+    let found: Vec<String> = artifacts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}",
+                a["unit"]["package"].as_str().unwrap_or("?"),
+                a["unit"]["target"].as_str().unwrap_or("?"),
+                a["verdict"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    if found != expect.artifacts {
+        problems.push(format!(
+            "artifacts {found:?}, expected {:?}",
+            expect.artifacts
+        ));
+    }
+    for (a, line) in artifacts.iter().zip(&found) {
+        let target = a["unit"]["target"].as_str().unwrap_or("");
+        let differs = a["verdict"] == "differs";
+        let mut one = Expect {
+            verdict: a["verdict"].as_str().unwrap_or("?").to_string(),
+            format: match target.split('/').next() {
+                Some("windows") => "pe",
+                Some("darwin" | "ios") => "mach-o",
+                _ => "elf",
+            }
+            .to_string(),
+            artifacts: Vec::new(),
+            input_differences: Vec::new(),
+            nondeterministic_actions: Vec::new(),
+            ..expect.clone()
+        };
+        if !differs {
+            one.root_causes.clear();
+            one.fixes.clear();
+        }
+        let code = a["exit_code"].as_i64().map(|c| c as i32);
+        let nested = &a["report"];
+        for p in check(&one, code, nested, &root_causes(nested)) {
+            problems.push(format!("{line}: {p}"));
+        }
+    }
+    problems
 }
 
 /// Everything wrong with the report, empty when it meets the expectation.

@@ -15,22 +15,37 @@ use super::command::SidePlan;
 use super::env;
 use super::run;
 use super::toolchain::Probe;
-use super::{BuildError, BuildRecord, Hint, VariationHints};
+use super::{ArtifactPair, BuildError, BuildRecord, Hint, VariationHints};
 
-/// An error unless each side's artifact is a regular file (not a dir, not a symlink).
+/// An error unless each side's binaries are regular files (not dirs, not symlinks).
 pub(super) fn check_artifacts(plans: &[SidePlan]) -> Result<(), BuildError> {
     for p in plans {
-        let is_file = std::fs::symlink_metadata(&p.artifact)
-            .map(|m| m.is_file())
-            .unwrap_or(false);
-        if !is_file {
-            return Err(BuildError::NoArtifact {
-                side: p.dirs.side.name(),
-                path: p.artifact.clone(),
-            });
+        for binary in &p.binaries {
+            let is_file = std::fs::symlink_metadata(binary)
+                .map(|m| m.is_file())
+                .unwrap_or(false);
+            if !is_file {
+                return Err(BuildError::NoArtifact {
+                    side: p.dirs.side.name(),
+                    path: binary.clone(),
+                });
+            }
         }
     }
     Ok(())
+}
+
+/// The binaries of the pair, paired by package in the plan's order.
+pub(super) fn artifacts(packages: &[String], lhs: &SidePlan, rhs: &SidePlan) -> Vec<ArtifactPair> {
+    packages
+        .iter()
+        .zip(lhs.binaries.iter().zip(&rhs.binaries))
+        .map(|(package, (l, r))| ArtifactPair {
+            package: package.clone(),
+            lhs: l.clone(),
+            rhs: r.clone(),
+        })
+        .collect()
 }
 
 /// What each side did, lhs first.
@@ -81,7 +96,7 @@ pub(super) fn record(
 pub(super) fn variation_hints(
     lhs: &SidePlan,
     rhs: &SidePlan,
-    package: &str,
+    packages: &[String],
     module: Option<&str>,
 ) -> VariationHints {
     let mut hints: Vec<Hint> = Vec::new();
@@ -96,7 +111,7 @@ pub(super) fn variation_hints(
     };
     let s = |p: &Path| p.to_string_lossy().into_owned();
     push("workdir", &s(&lhs.dirs.workdir), &s(&rhs.dirs.workdir));
-    if let Some(rel) = package_subdir(package, module) {
+    for rel in packages.iter().filter_map(|p| package_subdir(p, module)) {
         push(
             "package-dir",
             &s(&lhs.dirs.workdir.join(&rel)),
@@ -193,6 +208,7 @@ mod tests {
             let env = env::side_env(&common, &dirs, extra).unwrap();
             SidePlan {
                 artifact: dirs.out.join("x"),
+                binaries: vec![dirs.out.join("x")],
                 dirs,
                 env,
                 program: "/bin/true".into(),
@@ -213,7 +229,7 @@ mod tests {
                 ("API_TOKEN".into(), "b".into()),
             ],
         );
-        let hints = variation_hints(&l, &r, "./cmd/x", Some("example.com/m")).hints;
+        let hints = variation_hints(&l, &r, &["./cmd/x".into()], Some("example.com/m")).hints;
         let names: BTreeSet<&str> = hints.iter().map(|h| h.variation.as_str()).collect();
         for n in [
             "workdir",

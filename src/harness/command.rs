@@ -19,8 +19,11 @@ pub(super) struct SidePlan {
     pub env: BTreeMap<String, String>,
     pub program: PathBuf,
     pub args: Vec<String>,
-    /// Where the binary is expected: `out/<name>`, or the workdir's `--artifact`.
+    /// Where the binary is expected: `out/<name>`, or the workdir's
+    /// `--artifact`; with several packages, the `out/` dir they land in.
     pub artifact: PathBuf,
+    /// Each package's binary, in the plan's package order (`[artifact]` for one).
+    pub binaries: Vec<PathBuf>,
 }
 
 /// The two sides' commands: `go build` into each side's `out/` dir, or `sh -c CMD`
@@ -33,22 +36,42 @@ pub(super) fn side_plans(
     goos: &str,
 ) -> Vec<SidePlan> {
     let module = plan.go_mod.as_ref().and_then(|m| m.module.as_deref());
-    let name = output_name(&plan.package, module, goos);
+    let names: Vec<String> = plan
+        .packages
+        .iter()
+        .map(|p| output_name(p, module, goos))
+        .collect();
     sides
         .into_iter()
         .map(|(dirs, env)| {
-            let (program, args, artifact) = match (&req.build_cmd, &plan.artifact) {
-                (Some(cmd), Some(a)) => (
-                    PathBuf::from("/bin/sh"),
-                    vec!["-c".to_string(), cmd.clone()],
-                    dirs.workdir.join(a),
-                ),
-                _ => {
-                    let out = dirs.out.join(&name);
+            let (program, args, artifact, binaries) = match (&req.build_cmd, &plan.artifact) {
+                (Some(cmd), Some(a)) => {
+                    let artifact = dirs.workdir.join(a);
+                    (
+                        PathBuf::from("/bin/sh"),
+                        vec!["-c".to_string(), cmd.clone()],
+                        artifact.clone(),
+                        vec![artifact],
+                    )
+                }
+                _ if names.len() == 1 => {
+                    let out = dirs.out.join(&names[0]);
                     (
                         go.to_path_buf(),
-                        go_build_args(req, &plan.package, &out),
-                        out,
+                        go_build_args(req, &plan.packages, &out.to_string_lossy()),
+                        out.clone(),
+                        vec![out],
+                    )
+                }
+                _ => {
+                    // `-o DIR/`: every main package named lands in DIR under its name.
+                    let out = format!("{}/", dirs.out.to_string_lossy());
+                    let binaries = names.iter().map(|n| dirs.out.join(n)).collect();
+                    (
+                        go.to_path_buf(),
+                        go_build_args(req, &plan.packages, &out),
+                        dirs.out.clone(),
+                        binaries,
                     )
                 }
             };
@@ -58,13 +81,14 @@ pub(super) fn side_plans(
                 program,
                 args,
                 artifact,
+                binaries,
             }
         })
         .collect()
 }
 
 /// `go build` arguments after `go`, for the profile.
-fn go_build_args(req: &BuildRequest, package: &str, out: &Path) -> Vec<String> {
+fn go_build_args(req: &BuildRequest, packages: &[String], out: &str) -> Vec<String> {
     let mut args = vec!["build".to_string()];
     let user_ldflags = req
         .ldflags
@@ -79,11 +103,11 @@ fn go_build_args(req: &BuildRequest, package: &str, out: &Path) -> Vec<String> {
                 None => "-ldflags=-buildid=".into(),
             });
             args.push("-o".into());
-            args.push(out.to_string_lossy().into_owned());
+            args.push(out.to_string());
         }
         Profile::Plain => {
             args.push("-o".into());
-            args.push(out.to_string_lossy().into_owned());
+            args.push(out.to_string());
             if let Some(l) = user_ldflags {
                 args.push(format!("-ldflags={l}"));
             }
@@ -94,12 +118,13 @@ fn go_build_args(req: &BuildRequest, package: &str, out: &Path) -> Vec<String> {
         args.push(t.to_string());
     }
     args.extend(req.go_flags.iter().cloned());
-    args.push(package.to_string());
+    args.extend(packages.iter().cloned());
     args
 }
 
-/// The binary's file name: the package's last element (the module's for `.`), `.exe` for Windows.
-fn output_name(package: &str, module: Option<&str>, goos: &str) -> String {
+/// The binary's file name: the package's last element (the module's for
+/// `.`) as the go command names it, `.exe` for Windows.
+pub(super) fn output_name(package: &str, module: Option<&str>, goos: &str) -> String {
     let last = |p: &str| -> Option<String> {
         p.trim_end_matches('/')
             .rsplit('/')
@@ -143,9 +168,10 @@ mod tests {
         r.ldflags = Some("-X main.date=x".into());
         r.tags = Some("netgo".into());
         r.go_flags = vec!["-buildmode=pie".into()];
-        let out = Path::new("/o/hello");
+        let out = "/o/hello";
+        let one = |p: &str| vec![p.to_string()];
         assert_eq!(
-            go_build_args(&r, "./cmd/hello", out),
+            go_build_args(&r, &one("./cmd/hello"), out),
             [
                 "build",
                 "-trimpath",
@@ -160,7 +186,7 @@ mod tests {
         );
         r.profile = Profile::Plain;
         assert_eq!(
-            go_build_args(&r, ".", out),
+            go_build_args(&r, &one("."), out),
             [
                 "build",
                 "-o",
@@ -176,12 +202,12 @@ mod tests {
         r.tags = None;
         r.go_flags.clear();
         assert_eq!(
-            go_build_args(&r, ".", out),
+            go_build_args(&r, &one("."), out),
             ["build", "-o", "/o/hello", "."]
         );
         r.profile = Profile::Release;
         assert_eq!(
-            go_build_args(&r, ".", out),
+            go_build_args(&r, &one("."), out),
             [
                 "build",
                 "-trimpath",
@@ -189,6 +215,23 @@ mod tests {
                 "-o",
                 "/o/hello",
                 "."
+            ]
+        );
+    }
+
+    #[test]
+    fn several_packages_build_into_a_dir() {
+        let packages = vec!["./cmd/a".to_string(), "./cmd/b".to_string()];
+        assert_eq!(
+            go_build_args(&request(), &packages, "/o/"),
+            [
+                "build",
+                "-trimpath",
+                "-ldflags=-buildid=",
+                "-o",
+                "/o/",
+                "./cmd/a",
+                "./cmd/b"
             ]
         );
     }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{
-    BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError, Hint, Progress,
-    Rebuilt, Side, ToolchainInfo, VariationHints, Workspace,
+    ArtifactPair, BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError, Hint,
+    Progress, Rebuilt, Side, ToolchainInfo, VariationHints, Workspace,
 };
 
 /// Returns a [`BuildPair`] of two existing files as if they had been built.
@@ -85,7 +85,13 @@ impl Builder for FakeBuilder {
         }
         let rhs = records.pop().expect("two records");
         let lhs = records.pop().expect("two records");
+        let artifacts = vec![ArtifactPair {
+            package: ".".into(),
+            lhs: lhs.artifact.clone(),
+            rhs: rhs.artifact.clone(),
+        }];
         Ok(BuildPair {
+            artifacts,
             toolchain: ToolchainInfo {
                 version: self.go_version.clone(),
                 source: "fake".into(),

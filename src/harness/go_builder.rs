@@ -30,8 +30,8 @@ use super::probe;
 use super::run_sides;
 use super::toolchain;
 use super::{
-    BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError, Progress, Rebuilt,
-    Side, ToolchainInfo, VariationHints, Workspace,
+    ArtifactPair, BuildError, BuildPair, BuildRecord, BuildRequest, Builder, ConfirmError,
+    Progress, Rebuilt, Side, ToolchainInfo, VariationHints, Workspace,
 };
 
 /// The real builder: runs the Go toolchain (or the user's build command) twice.
@@ -92,6 +92,7 @@ impl Builder for GoBuilder {
             toolchain: done.toolchain,
             lhs: done.lhs,
             rhs: done.rhs,
+            artifacts: done.artifacts,
             hints: done.hints,
             notes: done.notes,
             workspace,
@@ -117,6 +118,7 @@ struct Done {
     toolchain: ToolchainInfo,
     lhs: BuildRecord,
     rhs: BuildRecord,
+    artifacts: Vec<ArtifactPair>,
     hints: VariationHints,
     notes: Vec<String>,
     replay: Replay,
@@ -253,7 +255,8 @@ impl GoBuilder {
 
         notes.push(network_note(req, &common));
         let module = plan.go_mod.as_ref().and_then(|m| m.module.as_deref());
-        let hints = collect::variation_hints(&plans[0], &plans[1], &plan.package, module);
+        let hints = collect::variation_hints(&plans[0], &plans[1], &plan.packages, module);
+        let artifacts = collect::artifacts(&plan.packages, &plans[0], &plans[1]);
         let replay = Replay {
             root: root.clone(),
             source: plan.source.clone(),
@@ -279,6 +282,7 @@ impl GoBuilder {
             toolchain,
             lhs,
             rhs,
+            artifacts,
             hints,
             notes,
             replay,

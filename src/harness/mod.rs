@@ -26,6 +26,7 @@ mod confirm;
 mod env;
 mod fake;
 mod go_builder;
+mod list;
 pub mod own_tree;
 mod plan;
 mod prepare;
@@ -43,6 +44,7 @@ pub use confirm::{removable, ConfirmError, Rebuilt, REMOVABLE};
 pub use env::{is_secret_name, redact, REDACTED};
 pub use fake::FakeBuilder;
 pub use go_builder::GoBuilder;
+pub use list::{target_name, Target};
 pub use toolchain::is_toolchain_version;
 pub use twice::{CacheRuns, Twice};
 
@@ -78,8 +80,10 @@ pub enum Profile {
 pub struct BuildRequest {
     /// The user's source tree (a module root, or inside one). Never written to.
     pub source_dir: PathBuf,
-    /// Package to build, relative to `source_dir` (default `.`).
-    pub package: String,
+    /// Packages to build, relative to `source_dir` (default `.`): one
+    /// binary, or several main packages built by one `go build -o DIR/`
+    /// (patterns are listed into packages first, see [`GoBuilder::list_mains`]).
+    pub packages: Vec<String>,
     /// `goX.Y.Z` from `--toolchain`; else go.mod's `toolchain` line; else the local go, unpinned.
     pub toolchain: Option<String>,
     /// `GOOS/GOARCH` from `--target`.
@@ -119,7 +123,7 @@ impl BuildRequest {
     pub fn new(source_dir: impl Into<PathBuf>) -> BuildRequest {
         BuildRequest {
             source_dir: source_dir.into(),
-            package: ".".into(),
+            packages: vec![".".into()],
             toolchain: None,
             target: None,
             profile: Profile::Release,
@@ -211,12 +215,24 @@ pub struct VariationHints {
     pub hints: Vec<Hint>,
 }
 
+/// One binary of a pair: the package it was built from and each side's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactPair {
+    /// As the request named it (`./cmd/a`, `.`, an import path).
+    pub package: String,
+    pub lhs: PathBuf,
+    pub rhs: PathBuf,
+}
+
 /// The two builds' results. Dropping it removes the temp dirs (unless kept).
 #[derive(Debug)]
 pub struct BuildPair {
     pub toolchain: ToolchainInfo,
+    /// Each side's build; with several packages, `artifact` is the output dir.
     pub lhs: BuildRecord,
     pub rhs: BuildRecord,
+    /// The binaries, in the request's package order (one for one package).
+    pub artifacts: Vec<ArtifactPair>,
     pub hints: VariationHints,
     /// Notes for the report (e.g. "toolchain not pinned", "network allowed").
     pub notes: Vec<String>,
@@ -259,6 +275,12 @@ pub enum BuildError {
         side: &'static str,
         command: String,
         secs: u64,
+    },
+    #[error("cannot list the packages {patterns} for {target}: {reason}")]
+    List {
+        patterns: String,
+        target: String,
+        reason: String,
     },
     #[error("{side} build left no artifact at {path}")]
     NoArtifact { side: &'static str, path: PathBuf },

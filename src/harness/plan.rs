@@ -38,8 +38,8 @@ pub(super) struct Plan {
     /// The user's tree, canonical.
     pub source: PathBuf,
     pub go_mod: Option<GoMod>,
-    /// `--package`, `.` when empty.
-    pub package: String,
+    /// `--package`s, each once, `.` when empty; several are main packages.
+    pub packages: Vec<String>,
     /// `--artifact`, relative to the workdir, with `--build-cmd`.
     pub artifact: Option<PathBuf>,
     /// `--cache-dir`, created and canonical.
@@ -77,18 +77,39 @@ impl Plan {
                 source.display()
             ));
         }
-        let package = if req.package.trim().is_empty() {
-            ".".to_string()
-        } else {
-            req.package.trim().to_string()
-        };
-        if package.starts_with('-') {
-            return usage(format!(
-                "--package {package}: a package, not a flag, is expected"
-            ));
+        let mut packages: Vec<String> = Vec::with_capacity(req.packages.len());
+        for p in &req.packages {
+            let p = if p.trim().is_empty() { "." } else { p.trim() };
+            if p.starts_with('-') {
+                return usage(format!("--package {p}: a package, not a flag, is expected"));
+            }
+            if p.contains("...") {
+                return usage(format!(
+                    "--package {p}: a pattern reaches the harness unlisted (list it with GoBuilder::list_mains)"
+                ));
+            }
+            if !packages.iter().any(|q| q == p) {
+                packages.push(p.to_string());
+            }
         }
-        if package.contains("...") {
-            return usage(format!("--package {package}: twinbuild builds one package; `...` patterns are not supported"));
+        if packages.is_empty() {
+            packages.push(".".into());
+        }
+        if packages.len() > 1 {
+            if req.build_cmd.is_some() {
+                return usage("--build-cmd builds one artifact: give one --package".into());
+            }
+            let module = go_mod.as_ref().and_then(|m| m.module.as_deref());
+            let mut seen: Vec<(String, &str)> = Vec::new();
+            for p in &packages {
+                let name = super::command::output_name(p, module, "linux");
+                if let Some((_, other)) = seen.iter().find(|(n, _)| *n == name) {
+                    return usage(format!(
+                        "--package {other} and {p} both build a binary named {name}: one go build -o DIR/ cannot write both; verify them in separate runs"
+                    ));
+                }
+                seen.push((name, p));
+            }
         }
         let artifact = match (&req.build_cmd, &req.artifact) {
             (Some(_), None) => return usage("--build-cmd needs --artifact: the path of the binary it leaves, relative to the source dir".into()),
@@ -179,7 +200,7 @@ impl Plan {
         Ok(Plan {
             source,
             go_mod,
-            package,
+            packages,
             artifact,
             cache_dir,
             jobs: req.jobs.max(1),
@@ -384,11 +405,17 @@ mod tests {
         r.toolchain = Some("go1.26.8+auto".into());
         assert!(usage(r).contains("exact Go version"));
         let mut r = base();
-        r.package = "-toolexec=x".into();
+        r.packages = vec!["-toolexec=x".into()];
         assert!(usage(r).contains("not a flag"));
         let mut r = base();
-        r.package = "./...".into();
-        assert!(usage(r).contains("one package"));
+        r.packages = vec!["./...".into()];
+        assert!(usage(r).contains("unlisted"));
+        let mut r = base();
+        r.packages = vec!["./cmd/a/tool".into(), "./cmd/b/tool/".into()];
+        assert!(usage(r).contains("both build a binary named tool"));
+        let mut r = base();
+        r.packages = vec!["./cmd/a".into(), "./cmd/b".into()];
+        assert_eq!(Plan::check(&r).unwrap().packages, ["./cmd/a", "./cmd/b"]);
         let mut r = base();
         r.build_cmd = Some("make".into());
         assert!(usage(r).contains("--artifact"));

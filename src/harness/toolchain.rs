@@ -237,7 +237,7 @@ pub(crate) fn probe(
 }
 
 /// Runs `go ARGS` with the side's environment in `dir`: its output, or why it failed in one line.
-fn run_go(
+pub(super) fn run_go(
     go: &Path,
     args: &[String],
     dir: &Path,

@@ -17,6 +17,7 @@ pub mod human;
 pub mod inspect;
 pub mod json;
 pub mod markdown;
+pub mod matrix;
 pub mod progress;
 pub(crate) mod view;
 

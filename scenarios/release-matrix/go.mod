@@ -1,0 +1,3 @@
+module example.com/release-matrix
+
+go 1.26
