@@ -78,6 +78,13 @@ pub enum Command {
     /// The GOCACHEPROG cache-audit runs (internal).
     #[command(hide = true)]
     Cacheprog(crate::cache_audit::CacheprogArgs),
+    /// Join the JSON reports of `verify --shard K/N` (one per CI job) into one report, in any format.
+    #[command(
+        after_help = "Exit codes: 0 every artifact reproducible (or allowed), 1 some differ, 2 the reports cannot be merged \
+(different sources, settings or toolchains, a shard missing or given twice).\n\nExamples:\n  twinbuild merge shard-*.json\n  \
+twinbuild merge reports/*.json --format markdown --output \"$GITHUB_STEP_SUMMARY\" --write json=report.json --attest verify.intoto.json"
+    )]
+    Merge(crate::matrix::merge::MergeArgs),
     /// Check a module's build setup and CI for reproducibility and cache footguns (no build).
     ///
     /// Reads go.mod, Makefiles, shell scripts, .goreleaser.y(a)ml and the GitHub Actions workflows
@@ -231,6 +238,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::CacheAudit(args) => crate::cache_audit::run(*args),
         Command::Cacheprog(args) => crate::cache_audit::cacheprog(args),
         Command::Doctor(args) => crate::doctor::cli::run(args),
+        Command::Merge(args) => crate::matrix::merge::run(args),
     }
 }
 

@@ -14,7 +14,7 @@
 //! units whose index is K-1 modulo N, so shards are disjoint, together
 //! complete, and balanced to one unit.
 
-// pub mod merge;
+pub mod merge;
 mod source;
 
 use anyhow::{bail, Result};
@@ -125,7 +125,8 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
         artifacts,
         notes,
     );
-    publish(&report, &args.output)
+    let out = &args.output;
+    publish(&report, &out.report, out.attest.as_deref(), out.verbose)
 }
 
 /// One binary of a pair, diffed, attributed and judged as a verify of it alone.
@@ -185,13 +186,18 @@ fn settings(args: &VerifyArgs, listed: &[(String, Vec<String>)]) -> Settings {
     }
 }
 
-/// Writes the report where asked and returns its exit code.
-pub(crate) fn publish(report: &MatrixReport, out: &cli::OutputArgs) -> Result<i32> {
-    if let Some(path) = &out.attest {
+/// Writes the report where asked (the attestation, `--write` files, the
+/// output) and returns its exit code.
+pub(crate) fn publish(
+    report: &MatrixReport,
+    out: &cli::ReportArgs,
+    attest: Option<&std::path::Path>,
+    verbose: bool,
+) -> Result<i32> {
+    if let Some(path) = attest {
         std::fs::write(path, report.statement())
             .map_err(|e| anyhow::anyhow!("cannot write attestation {}: {e}", path.display()))?;
     }
-    out.report
-        .publish(|format, color| report.render(format, color, out.verbose))?;
+    out.publish(|format, color| report.render(format, color, verbose))?;
     Ok(report.exit_code)
 }
