@@ -9,7 +9,8 @@
 //! docs/causes.md agree; the Markdown stays under its cap, renders (GFM, as
 //! GitHub does) without injected markup and without broken tables; the HTML
 //! loads nothing from outside and shows hostile names as text; the
-//! attestation's subjects are the files' sha256.
+//! attestation's subjects are the files' sha256; a JSON report reads back
+//! (`Report::from_json`) and renders to the same bytes in every format.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,13 +45,18 @@ fn doc(name: &str) -> String {
 
 /// The real pipeline on two fixture files, as `twinbuild diff` runs it.
 fn report(lhs: &str, rhs: &str) -> Report {
-    let (lp, rp) = (fixture(lhs), fixture(rhs));
-    let (ld, rd) = (std::fs::read(&lp).unwrap(), std::fs::read(&rp).unwrap());
+    pipeline(&fixture(lhs), &fixture(rhs), Vec::new())
+}
+
+/// The pipeline on any two files, with `--allow` causes.
+fn pipeline(lp: &Path, rp: &Path, allowances: Vec<Cause>) -> Report {
+    let (ld, rd) = (std::fs::read(lp).unwrap(), std::fs::read(rp).unwrap());
     let (l, r) = (Binary::parse(&ld).unwrap(), Binary::parse(&rd).unwrap());
     let d = diff(&l, &r);
     let attribution = attribute(&l, &r, &d, &VariationHints::default());
     let context = Context {
         command: "diff".into(),
+        allowances,
         ..Default::default()
     };
     Report::new(
@@ -509,6 +515,301 @@ fn causes_doc_lists_every_cause_code() {
     for c in Cause::ALL {
         assert_eq!(Cause::from_code(c.code()), Some(c));
     }
+}
+
+// ---------------------------------------------------------------- reading back
+
+/// The fixture `name` of another target than linux/amd64.
+fn fixture_of(target: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(target)
+        .join(name)
+}
+
+/// [`with_inputs`] with what no other report has: durations that are not
+/// whole milliseconds (0.3504 s shows as 0.4 s, its 350 ms as 0.3 s: the
+/// view must show what the JSON keeps) and a finding with differing
+/// instructions.
+fn with_everything() -> Report {
+    use twinbuild::attribute::prove::InstructionDiff;
+    let mut r = with_inputs();
+    r.builds[0].duration = Duration::new(1, 150_400_000);
+    r.builds[1].duration = Duration::new(0, 350_400_000);
+    let f = r
+        .findings
+        .iter_mut()
+        .find(|f| f.root.is_none())
+        .expect("a root");
+    f.instructions = vec![
+        InstructionDiff {
+            symbol: "main.main".into(),
+            lhs_address: 0x47_1000,
+            rhs_address: 0x47_1040,
+            lhs: "mov rax, qword ptr [rip+0x1234]".into(),
+            rhs: "lea rbx, [rip+0x1240]".into(),
+        },
+        InstructionDiff {
+            symbol: "main.main".into(),
+            lhs_address: 0x47_1007,
+            rhs_address: 0x47_1047,
+            lhs: String::new(),
+            rhs: "nop".into(),
+        },
+    ];
+    r.allowances = vec![Cause::EmbeddedPath, Cause::BuildId];
+    r
+}
+
+/// Real reports of every kind, for reading back: [`all_reports`], pairs
+/// with other causes, formats and statuses (sections on one side only,
+/// another architecture, PE and Mach-O), an allowance that passes the gate,
+/// thousands of findings, and [`with_everything`].
+fn reports_to_read_back() -> Vec<(&'static str, Report)> {
+    let mut all = all_reports();
+    all.extend([
+        (
+            "plain-vs-stamp",
+            pipeline(
+                &fixture("plain-a"),
+                &fixture("stamp-b"),
+                vec![Cause::LdflagsX],
+            ),
+        ),
+        (
+            "stamp-allowed",
+            pipeline(
+                &fixture("stamp-a"),
+                &fixture("stamp-b"),
+                vec![Cause::LdflagsX],
+            ),
+        ),
+        (
+            "stripped-vs-plain",
+            pipeline(&fixture("stripped-a"), &fixture("plain-b"), Vec::new()),
+        ),
+        (
+            "amd64-vs-arm64",
+            pipeline(
+                &fixture("release"),
+                &fixture_of("linux-arm64", "release"),
+                Vec::new(),
+            ),
+        ),
+        (
+            "pe",
+            pipeline(
+                &fixture_of("windows-amd64", "plain-a"),
+                &fixture_of("windows-amd64", "plain-b"),
+                Vec::new(),
+            ),
+        ),
+        (
+            "mach-o",
+            pipeline(
+                &fixture_of("darwin-arm64", "plain-a"),
+                &fixture_of("darwin-arm64", "plain-b"),
+                Vec::new(),
+            ),
+        ),
+        ("huge", huge()),
+        ("everything", with_everything()),
+    ]);
+    all
+}
+
+/// Every way a report renders: each format, and the human one with every
+/// combination of its options.
+fn renderings(r: &Report) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for color in [false, true] {
+        for verbose in [false, true] {
+            for timings in [false, true] {
+                let options = RenderOptions {
+                    color,
+                    verbose,
+                    timings,
+                };
+                out.push((
+                    format!("{options:?}"),
+                    r.render_with(OutputFormat::Human, options),
+                ));
+            }
+        }
+    }
+    for format in [
+        OutputFormat::Json,
+        OutputFormat::Markdown,
+        OutputFormat::Html,
+    ] {
+        out.push((format!("{format:?}"), r.render(format, false)));
+    }
+    out
+}
+
+/// Panics at the first line where `got` differs from `want`.
+fn assert_same_text(what: &str, want: &str, got: &str) {
+    if want == got {
+        return;
+    }
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let at = (0..w.len().max(g.len()))
+        .find(|&i| w.get(i) != g.get(i))
+        .unwrap_or(w.len());
+    panic!(
+        "{what} differs at line {}:\n  written: {:?}\n  read back: {:?}",
+        at + 1,
+        w.get(at),
+        g.get(at)
+    );
+}
+
+/// Property names of every object the schema describes.
+fn schema_fields(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(props)) = m.get("properties") {
+                out.extend(props.keys().cloned());
+            }
+            m.values().for_each(|c| schema_fields(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| schema_fields(c, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_json_report_reads_back_and_renders_the_same_bytes_in_every_format() {
+    // What `merge` relies on: a report read back from its JSON renders, in
+    // every format and with every option, to exactly what the report did.
+    // A field the reading loses (a missing `#[serde(default)]`, a skipped
+    // field, a rounded number) changes at least the JSON.
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, r) in reports_to_read_back() {
+        let text = r.render(OutputFormat::Json, false);
+        keys(&json(&r), &mut seen);
+        let back = Report::from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for ((what, want), (_, got)) in renderings(&r).iter().zip(renderings(&back)) {
+            assert_same_text(&format!("{name}, {what}"), want, &got);
+        }
+    }
+    // Every field the schema has is in some report above, so none goes
+    // unread: a new field needs a report here that has it.
+    let mut fields = std::collections::BTreeSet::new();
+    schema_fields(&schema(), &mut fields);
+    let unexercised: Vec<&String> = fields.difference(&seen).collect();
+    assert!(
+        unexercised.is_empty(),
+        "no report read back here has {unexercised:?}"
+    );
+}
+
+#[test]
+fn build_durations_show_as_the_json_has_them() {
+    // Regression test: the human report showed a build's duration from its
+    // nanoseconds (0.3504 s as "0.4s") and the JSON keeps whole milliseconds
+    // (350, "0.3s" read back), so a report read back rendered differently.
+    let r = with_everything();
+    assert_eq!(json(&r)["builds"][1]["duration_ms"], 350);
+    let human = r.render_with(
+        OutputFormat::Human,
+        RenderOptions {
+            verbose: true,
+            ..RenderOptions::default()
+        },
+    );
+    assert!(human.contains("0.3s") && !human.contains("0.4s"), "{human}");
+}
+
+/// The message of `Report::from_json`'s error on `text`.
+fn read_error(text: &str) -> String {
+    match Report::from_json(text) {
+        Ok(_) => panic!("read as a report: {text:.200}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn from_json_refuses_another_schema_version() {
+    let mut v = json(&differs());
+    v["schema_version"] = 2.into();
+    assert_eq!(
+        read_error(&v.to_string()),
+        "schema_version 2, this twinbuild reads 1"
+    );
+    // Refused before the fields are read: another version's may differ.
+    assert_eq!(
+        read_error(r#"{"schema_version": 7, "verdict": "maybe"}"#),
+        "schema_version 7, this twinbuild reads 1"
+    );
+    assert_eq!(
+        read_error(r#"{"schema_version": "1"}"#),
+        r#"schema_version "1", this twinbuild reads 1"#
+    );
+}
+
+#[test]
+fn from_json_refuses_what_is_not_a_report() {
+    assert_eq!(
+        read_error("[1, 2]"),
+        "not a twinbuild JSON report: the top level is an array, not an object"
+    );
+    assert_eq!(
+        read_error("null"),
+        "not a twinbuild JSON report: the top level is null, not an object"
+    );
+    assert_eq!(
+        read_error(r#"{"findings": []}"#),
+        "not a twinbuild JSON report: no schema_version"
+    );
+    assert_eq!(
+        read_error(""),
+        "not a twinbuild JSON report: EOF while parsing a value at line 1 column 0"
+    );
+    assert_eq!(
+        read_error("{\n  \"schema_version\": 1\n}"),
+        "not a twinbuild JSON report: missing field `twinbuild_version` at line 3 column 1"
+    );
+    // A field of the wrong kind is named with its line and column.
+    let mut v = json(&differs());
+    v["findings"][0]["cause"] = "gremlins".into();
+    let e = read_error(&serde_json::to_string_pretty(&v).unwrap());
+    assert!(
+        e.starts_with("not a twinbuild JSON report: unknown variant `gremlins`")
+            && e.contains(" at line ")
+            && e.contains(" column "),
+        "{e}"
+    );
+}
+
+#[test]
+fn from_json_refuses_a_truncated_report_without_panicking() {
+    let text = differs().render(OutputFormat::Json, false);
+    let mut cuts: Vec<usize> = (0..text.len()).step_by(211).collect();
+    cuts.push(text.len() - 2); // only the closing brace and newline missing
+    for cut in cuts {
+        let e = read_error(&text[..cut]);
+        assert!(
+            e.starts_with("not a twinbuild JSON report: ") && e.contains(" line "),
+            "cut at {cut}: {e}"
+        );
+    }
+}
+
+#[test]
+fn from_json_ignores_fields_it_does_not_know() {
+    // Adding fields does not bump the schema version: a later twinbuild's
+    // report of the same version is read, its new fields left out.
+    let r = with_everything();
+    let mut v = json(&r);
+    v["later"] = "a field this version has not heard of".into();
+    v["findings"][0]["later"] = 1.into();
+    let back = Report::from_json(&v.to_string()).unwrap();
+    assert_same_text(
+        "json",
+        &r.render(OutputFormat::Json, false),
+        &back.render(OutputFormat::Json, false),
+    );
 }
 
 // ---------------------------------------------------------------- Markdown

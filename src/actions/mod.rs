@@ -38,7 +38,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use cache::{explain, CacheExplanation, CacheMiss, CacheVerdict, MissReason};
 pub use graph::{MAX_ACTIONS, MAX_ACTION_GRAPH, SLOWEST};
@@ -125,7 +125,7 @@ impl SideLog {
 }
 
 /// The two sides compared, for the report.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BuildInputs {
     pub input_differences: Vec<InputDifference>,
     pub nondeterministic_actions: Vec<NondeterministicAction>,
@@ -135,7 +135,7 @@ pub struct BuildInputs {
 }
 
 /// An action hashed on both sides whose inputs differ.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InputDifference {
     pub mode: String,
     pub package: String,
@@ -157,7 +157,7 @@ pub struct InputDifference {
 }
 
 /// One differing hashed line: the lhs's and the rhs's.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LinePair {
     pub lhs: Option<String>,
     pub rhs: Option<String>,
@@ -165,7 +165,7 @@ pub struct LinePair {
 
 /// An action with the same action ID (the same inputs) on both sides whose
 /// output differs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NondeterministicAction {
     pub mode: String,
     pub package: String,
@@ -178,14 +178,14 @@ pub struct NondeterministicAction {
 }
 
 /// Each side's timings.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SideTimings {
     pub lhs: Timings,
     pub rhs: Timings,
 }
 
 /// How one side's build ran, from its action graph.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Timings {
     /// From the first action's start to the last one's end.
     pub wall_ms: u64,
@@ -205,7 +205,7 @@ pub struct Timings {
 }
 
 /// How long one action ran.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ActionTime {
     pub mode: String,
     pub package: String,

@@ -2,10 +2,22 @@
 //! documented in docs/causes.md under its own heading (a test keeps the two
 //! in step).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a range of bytes differs between the two binaries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// A file-system path that differs between the builds (workdir, HOME, GOCACHE...) is embedded.

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::prove::InstructionDiff;
 use super::Cause;
 
 /// Where (one of) a finding's ranges is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub section: String,
     /// Offsets into each side's section contents (decompressed for compressed sections).
@@ -17,18 +17,18 @@ pub struct Location {
     pub rhs_offset: u64,
     pub rhs_length: u64,
     /// File offset of the lhs range, when the section is stored uncompressed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lhs_file_offset: Option<u64>,
     /// The function or variable containing the range.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
     /// The structure containing it: a buildinfo key, a pclntab file entry, a DWARF unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
 /// A few bytes around a range on one side, as hex and as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Excerpt {
     /// Offset of the first excerpt byte in the section contents.
     pub offset: u64,
@@ -41,7 +41,7 @@ pub struct Excerpt {
 }
 
 /// One cause at one place.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// 1-based, in output order: roots first.
     pub id: usize,
@@ -59,25 +59,25 @@ pub struct Finding {
     /// The first few ranges (all are counted in `ranges` and `bytes`).
     pub locations: Vec<Location>,
     /// Which build variation put it there (`workdir`, `HOME`, ...), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variation: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lhs_excerpt: Option<Excerpt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rhs_excerpt: Option<Excerpt>,
     /// What to change so it goes away.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// For a consequence (`layout-shift`): whether every byte was proven to
     /// follow from the layout; for a `code`/`data`/`dwarf` root made of bytes
     /// no proof covered: `false`. Absent on roots the classifier named.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proven: Option<bool>,
     /// Proven bytes by what proved them (`address`, `offset`, `length`, `hash`, `table`).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub proven_by: BTreeMap<String, u64>,
     /// For code that differs beyond addresses: the first differing instructions.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instructions: Vec<InstructionDiff>,
 }
 

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod cleanup;
 mod collect;
@@ -49,7 +49,7 @@ pub use toolchain::is_toolchain_version;
 pub use twice::{CacheRuns, Twice};
 
 /// Which of the two builds (or inputs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
     Lhs,
@@ -146,14 +146,20 @@ impl BuildRequest {
 }
 
 /// What one build did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildRecord {
     pub side: Side,
     /// The temp workdir the source was copied to.
-    #[serde(serialize_with = "serialize_path")]
+    #[serde(
+        serialize_with = "serialize_path",
+        deserialize_with = "deserialize_path"
+    )]
     pub workdir: PathBuf,
     /// The built binary (inside the workdir or the side's output dir).
-    #[serde(serialize_with = "serialize_path")]
+    #[serde(
+        serialize_with = "serialize_path",
+        deserialize_with = "deserialize_path"
+    )]
     pub artifact: PathBuf,
     /// The command line as run (`go build …`, or `sh -c CMD`).
     pub command: Vec<String>,
@@ -163,9 +169,15 @@ pub struct BuildRecord {
     pub go_version: String,
     /// The `go env` values that shape the output (GOOS, GOARCH, GOAMD64, CGO_ENABLED, ...).
     pub go_env: BTreeMap<String, String>,
-    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    #[serde(
+        serialize_with = "serialize_millis",
+        deserialize_with = "deserialize_millis",
+        rename = "duration_ms"
+    )]
     pub duration: Duration,
     /// What the go command recorded of its build (`record`), when asked.
+    /// Not in the report: a report read back has `None` (the renderers use
+    /// `Report::build_inputs`, made from these files, never the files).
     #[serde(skip)]
     pub inputs: Option<record::InputFiles>,
 }
@@ -175,12 +187,34 @@ fn serialize_path<S: serde::Serializer>(p: &std::path::Path, s: S) -> Result<S::
     s.serialize_str(&p.to_string_lossy())
 }
 
+fn deserialize_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    String::deserialize(d).map(PathBuf::from)
+}
+
+/// Whole milliseconds: what the report says, and all the renderers show
+/// (through [`BuildRecord::millis`]), so a report read back renders the same.
 fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
+    s.serialize_u64(millis(*d))
+}
+
+fn deserialize_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
+}
+
+/// A duration in whole milliseconds, saturating.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl BuildRecord {
+    /// The build's duration as the report has it: whole milliseconds.
+    pub fn millis(&self) -> u64 {
+        millis(self.duration)
+    }
 }
 
 /// How the toolchain was chosen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolchainInfo {
     /// e.g. `go1.26.8`.
     pub version: String,

@@ -7,13 +7,13 @@
 //! variation hints: a path of the removed variation that is still there is
 //! still named after it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Report, Verdict};
 use crate::attribute::{Cause, Finding};
 
 /// How a confirming build came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConfirmOutcome {
     /// Without the variation the roots' bytes are gone.
@@ -35,14 +35,14 @@ impl ConfirmOutcome {
 }
 
 /// The binary of a confirming build (its path is a temp path and stays out of the report).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebuiltArtifact {
     pub size: u64,
     pub sha256: String,
 }
 
 /// One variation removed and what that did to the roots naming it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Confirmation {
     /// The variation removed (`workdir`, `HOME`, `GOCACHE`, ...), or the
     /// one the roots name when it was not removed.
@@ -53,22 +53,22 @@ pub struct Confirmation {
     /// One line: what the confirming build showed, or why there was none.
     pub detail: String,
     /// The confirming build's binary.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuilt: Option<RebuiltArtifact>,
     /// Bytes that differ between the lhs and the confirming build.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub differing_bytes: Option<u64>,
     /// Of those, the bytes of roots with the same cause and variation as
     /// the tested roots, with their consequences.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_bytes_remaining: Option<u64>,
     /// The root causes of what still differs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub remaining_root_causes: Vec<Cause>,
     /// Other roots of the report (ids) that the confirming build no longer
     /// has either: the removed variation explains them too (a build ID
     /// computed over the paths, for one).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_gone: Vec<usize>,
 }
 

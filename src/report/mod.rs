@@ -23,7 +23,7 @@ pub(crate) mod view;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::attribute::{Attribution, Cause, Finding};
 use crate::binary::{Binary, Format};
@@ -45,7 +45,7 @@ pub enum OutputFormat {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Byte-identical.
@@ -55,7 +55,7 @@ pub enum Verdict {
 }
 
 /// One of the two compared files.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Artifact {
     pub path: String,
     pub size: u64,
@@ -83,7 +83,7 @@ impl Artifact {
 }
 
 /// One row of the section table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SectionRow {
     pub name: String,
     pub status: Status,
@@ -91,12 +91,12 @@ pub struct SectionRow {
     pub rhs_size: u64,
     pub differing_bytes: u64,
     pub compared: Compared,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
 
 /// Byte accounting by cause.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub differing_bytes: u64,
     /// Bytes per cause; adds up exactly to `differing_bytes`.
@@ -111,8 +111,10 @@ pub struct Summary {
     pub unproven_bytes: u64,
 }
 
-/// Everything a run found, in the order it is shown.
-#[derive(Debug, Clone, Serialize)]
+/// Everything a run found, in the order it is shown. [`Report::from_json`]
+/// reads back what the JSON renderer wrote: it renders to the same bytes in
+/// every format.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub twinbuild_version: String,
@@ -123,9 +125,9 @@ pub struct Report {
     pub exit_code: i32,
     pub lhs: Artifact,
     pub rhs: Artifact,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<ToolchainInfo>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub builds: Vec<BuildRecord>,
     pub sections: Vec<SectionRow>,
     pub findings: Vec<Finding>,
@@ -135,13 +137,30 @@ pub struct Report {
     /// `verify --confirm`: each of the harness's variations a root names,
     /// removed in a rebuild of the rhs, and what that showed. Never changes
     /// the verdict or the exit code.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirmations: Vec<Confirmation>,
     /// `verify`: the two builds compared in the go command's own terms
     /// (hash inputs per action, nondeterministic actions, timings).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_inputs: Option<crate::actions::BuildInputs>,
     pub notes: Vec<String>,
+}
+
+/// Why a JSON text could not be read back as a [`Report`].
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or not a report: serde's first error, with its line and column.
+    #[error("not a twinbuild JSON report: {0}")]
+    NotAReport(serde_json::Error),
+    /// JSON, but not an object.
+    #[error("not a twinbuild JSON report: the top level is {0}, not an object")]
+    NotAnObject(&'static str),
+    /// An object without `schema_version`.
+    #[error("not a twinbuild JSON report: no schema_version")]
+    NoSchemaVersion,
+    /// A report of another schema version (its value as written).
+    #[error("schema_version {0}, this twinbuild reads {SCHEMA_VERSION}")]
+    SchemaVersion(String),
 }
 
 /// How a report is rendered, besides its format.
@@ -256,6 +275,33 @@ impl Report {
             build_inputs: None,
             notes,
         }
+    }
+
+    /// Reads a report written by the JSON renderer (`--format json`). A
+    /// report of another [`SCHEMA_VERSION`] is refused before its fields are
+    /// read; fields unknown to this version are ignored. Never panics.
+    pub fn from_json(text: &str) -> Result<Report, ReadError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(ReadError::NotAReport)?;
+        let kind = match &value {
+            serde_json::Value::Object(_) => None,
+            serde_json::Value::Array(_) => Some("an array"),
+            serde_json::Value::String(_) => Some("a string"),
+            serde_json::Value::Number(_) => Some("a number"),
+            serde_json::Value::Bool(_) => Some("a boolean"),
+            serde_json::Value::Null => Some("null"),
+        };
+        if let Some(kind) = kind {
+            return Err(ReadError::NotAnObject(kind));
+        }
+        match value.get("schema_version") {
+            None => return Err(ReadError::NoSchemaVersion),
+            Some(v) if v.as_u64() != Some(u64::from(SCHEMA_VERSION)) => {
+                return Err(ReadError::SchemaVersion(v.to_string()));
+            }
+            Some(_) => {}
+        }
+        // Parsed again from the text, not the value, for errors with a line and column.
+        serde_json::from_str(text).map_err(ReadError::NotAReport)
     }
 
     /// Render in `format`. `color` applies to the human format only.

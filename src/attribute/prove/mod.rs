@@ -42,7 +42,7 @@ pub mod tables;
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::classify::{Class, Residual};
 use super::{Cause, Side};
@@ -188,7 +188,7 @@ impl ProofKind {
 }
 
 /// One instruction that differs beyond its addresses, on both sides.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstructionDiff {
     /// The function holding it.
     pub symbol: String,

@@ -427,7 +427,11 @@ fn roots(findings: &[Finding]) -> (Vec<RootView>, Vec<usize>) {
 fn build(b: &BuildRecord) -> BuildView<'_> {
     BuildView {
         record: b,
-        seconds: format!("{:.1}", b.duration.as_secs_f64()),
+        // From the whole milliseconds the JSON has, so a report read back shows the same.
+        seconds: format!(
+            "{:.1}",
+            std::time::Duration::from_millis(b.millis()).as_secs_f64()
+        ),
         command: b.command.join(" "),
         target: match (b.go_env.get("GOOS"), b.go_env.get("GOARCH")) {
             (Some(os), Some(arch)) => Some(format!("{os}/{arch}")),
