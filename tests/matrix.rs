@@ -133,7 +133,10 @@ fn three_commands_three_targets_one_run_and_two_shards_merged_agree() {
     let p = |name: &str| tmp.path().join(name);
 
     // One run: every unit, a verdict each.
-    verify(&["--write", &format!("markdown={}", p("all.md").display())], &p("all.json"));
+    verify(
+        &["--write", &format!("markdown={}", p("all.md").display())],
+        &p("all.json"),
+    );
     let all = read(&p("all.json"));
     let expected = [
         "./cmd/alpha linux/amd64 differs",
@@ -175,7 +178,10 @@ fn three_commands_three_targets_one_run_and_two_shards_merged_agree() {
     assert!(roots[0]["fix"].as_str().unwrap().contains("GOAMD64"));
     assert_valid(&all);
     let md = std::fs::read_to_string(p("all.md")).unwrap();
-    assert!(md.contains("| `./cmd/gamma` | `darwin/arm64` | reproducible |"), "{md}");
+    assert!(
+        md.contains("| `./cmd/gamma` | `darwin/arm64` | reproducible |"),
+        "{md}"
+    );
 
     // Two shards: disjoint, together every unit, each built on its own.
     verify(&["--shard", "1/2"], &p("s1.json"));
@@ -192,13 +198,24 @@ fn three_commands_three_targets_one_run_and_two_shards_merged_agree() {
     let merged: Value = serde_json::from_slice(&out.stdout).expect("merge writes JSON");
     assert!(merged.get("shard").is_none());
     assert_eq!(normalised(merged.clone()), normalised(all.clone()));
-    let human = merge(&[&p("s1.json"), &p("s2.json")], &["--attest", &p("merged.intoto.json").display().to_string()]);
+    let human = merge(
+        &[&p("s1.json"), &p("s2.json")],
+        &["--attest", &p("merged.intoto.json").display().to_string()],
+    );
     assert_eq!(human.status.code(), Some(1), "{}", stderr(&human));
     let text = String::from_utf8_lossy(&human.stdout);
-    assert!(text.starts_with("NOT REPRODUCIBLE  9 artifacts (3 packages × 3 targets): 3 reproducible, 6 differ"), "{text}");
+    assert!(
+        text.starts_with(
+            "NOT REPRODUCIBLE  9 artifacts (3 packages × 3 targets): 3 reproducible, 6 differ"
+        ),
+        "{text}"
+    );
     let statement = read(&p("merged.intoto.json"));
     assert_eq!(statement["subject"].as_array().unwrap().len(), 9);
-    assert_eq!(statement["predicate"]["artifacts"][8]["verdict"], "reproducible");
+    assert_eq!(
+        statement["predicate"]["artifacts"][8]["verdict"],
+        "reproducible"
+    );
     for format in ["markdown", "html"] {
         let out = merge(&[&p("s1.json"), &p("s2.json")], &["--format", format]);
         assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
@@ -224,17 +241,28 @@ fn three_commands_three_targets_one_run_and_two_shards_merged_agree() {
     refused(&[&p("s1.json"), &other_source], "verified another source");
     let other_flags = edit("flags.json", &|v| v["settings"]["ldflags"] = "-s -w".into());
     refused(&[&p("s1.json"), &other_flags], "other settings");
-    let other_go = edit("go.json", &|v| v["toolchain"]["version"] = "go1.25.0".into());
+    let other_go = edit("go.json", &|v| {
+        v["toolchain"]["version"] = "go1.25.0".into()
+    });
     refused(&[&p("s1.json"), &other_go], "toolchain go1.25.0");
     let forged = edit("forged.json", &|v| {
-        let a = v["artifacts"].as_array_mut().unwrap().iter_mut().find(|a| a["verdict"] == "differs").unwrap();
+        let a = v["artifacts"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["verdict"] == "differs")
+            .unwrap();
         a["verdict"] = "reproducible".into();
         a["exit_code"] = 0.into();
     });
     refused(&[&p("s1.json"), &forged], "disagree with its own report");
     let newer = edit("newer.json", &|v| v["schema_version"] = 99.into());
     refused(&[&p("s1.json"), &newer], "schema_version 99");
-    std::fs::write(p("garbage.json"), "{\"schema_version\": 1, \"artifacts\": [").unwrap();
+    std::fs::write(
+        p("garbage.json"),
+        "{\"schema_version\": 1, \"artifacts\": [",
+    )
+    .unwrap();
     refused(&[&p("s1.json"), &p("garbage.json")], "not a JSON report");
 }
 
@@ -255,7 +283,11 @@ fn merge_refuses_a_single_binary_report() {
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", stderr(&out));
     let out = merge(&[&single], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("a report of one binary"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a report of one binary"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -286,5 +318,9 @@ fn verify_refuses_what_a_matrix_cannot_do_before_building() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("one package for one target"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("one package for one target"),
+        "{}",
+        stderr(&out)
+    );
 }

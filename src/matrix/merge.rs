@@ -103,7 +103,11 @@ pub fn merge(reports: Vec<(String, MatrixReport)>) -> Result<MatrixReport> {
             artifacts.push(a.clone());
         }
     }
-    if let Some(missing) = first.units.iter().find(|u| !seen.iter().any(|(s, _)| s == u)) {
+    if let Some(missing) = first
+        .units
+        .iter()
+        .find(|u| !seen.iter().any(|(s, _)| s == u))
+    {
         bail!("no report holds {missing}: a shard's report is incomplete");
     }
     if let Some((stray, name)) = seen.iter().find(|(u, _)| !first.units.contains(u)) {

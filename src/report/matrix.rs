@@ -82,7 +82,7 @@ pub struct Source {
 }
 
 /// What shapes the builds: the shards of one run must agree on all of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// `--package` values as given (patterns included).
     pub packages: Vec<String>,
@@ -104,7 +104,7 @@ pub struct Settings {
 }
 
 /// One artifact's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArtifactResult {
     pub unit: Unit,
     pub verdict: Verdict,
@@ -114,14 +114,14 @@ pub struct ArtifactResult {
 }
 
 /// A root cause found in one or more artifacts (same cause, variation and fix).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedRoot {
     pub cause: Cause,
     /// The first artifact's finding title.
     pub title: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variation: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// Bytes of these roots, all artifacts together (their layout shifts not counted).
     pub bytes: u64,
@@ -130,7 +130,7 @@ pub struct SharedRoot {
 }
 
 /// Counts over the artifacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatrixSummary {
     /// Every unit the patterns and targets give, in all shards.
     pub units: usize,
@@ -145,7 +145,7 @@ pub struct MatrixSummary {
 }
 
 /// Everything a verify of several binaries found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatrixReport {
     pub schema_version: u32,
     pub twinbuild_version: String,
@@ -158,10 +158,10 @@ pub struct MatrixReport {
     pub exit_code: i32,
     pub source: Source,
     pub settings: Settings,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<ToolchainInfo>,
     /// The shard this report covers; absent when it covers every unit.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
     /// Every unit of the run, in order (targets in the given order, packages as listed).
     pub units: Vec<Unit>,
@@ -231,6 +231,32 @@ impl MatrixReport {
             artifacts,
             notes,
         }
+    }
+
+    /// Reads a matrix report back from its JSON (`merge`); `name` says where
+    /// it came from in the errors.
+    pub fn from_json(name: &str, text: &str) -> Result<MatrixReport, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("{name}: not a JSON report: {e}"))?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "{name}: schema_version {v}, this twinbuild reads {SCHEMA_VERSION}"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "{name}: not a twinbuild report (no schema_version)"
+                ))
+            }
+        }
+        if value.get("kind").and_then(|v| v.as_str()) != Some(KIND) {
+            return Err(format!(
+                "{name}: a report of one binary; merge joins the reports of `verify --shard K/N` (or of several packages or targets)"
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!("{name}: malformed matrix report: {e}"))
     }
 
     /// Render in `format`; `color` and `verbose` are for the human format.
@@ -626,9 +652,9 @@ struct Predicate<'a> {
     exit_code: i32,
     source: &'a Source,
     settings: &'a Settings,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     toolchain: Option<&'a ToolchainInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     shard: Option<Shard>,
     artifacts: Vec<PredicateArtifact<'a>>,
     report_schema_version: u32,
