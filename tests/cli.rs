@@ -331,6 +331,7 @@ fn help_snapshots() {
         ("inspect-help", &["inspect", "--help"][..]),
         ("explain-cache-help", &["explain-cache", "--help"][..]),
         ("cache-audit-help", &["cache-audit", "--help"][..]),
+        ("merge-help", &["merge", "--help"][..]),
     ] {
         let out = twinbuild().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}");

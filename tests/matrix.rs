@@ -179,7 +179,7 @@ fn three_commands_three_targets_one_run_and_two_shards_merged_agree() {
     assert_valid(&all);
     let md = std::fs::read_to_string(p("all.md")).unwrap();
     assert!(
-        md.contains("| `./cmd/gamma` | `darwin/arm64` | reproducible |"),
+        md.contains("| `./cmd/gamma` | `darwin/arm64` | reproducible | 0 B | 0 B | - |"),
         "{md}"
     );
 

@@ -214,6 +214,13 @@ impl MatrixReport {
                 .sum(),
         };
         let roots = shared_roots(&artifacts);
+        // The artifacts' notes (toolchain, network, caches...) once each, after the run's own.
+        let mut notes = notes;
+        for n in artifacts.iter().flat_map(|a| &a.report.notes) {
+            if !notes.contains(n) {
+                notes.push(n.clone());
+            }
+        }
         MatrixReport {
             schema_version: SCHEMA_VERSION,
             twinbuild_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -352,8 +359,8 @@ impl MatrixReport {
             .max(6);
         let _ = writeln!(
             o,
-            "  {:width$}  {:twidth$}  {:12}  {:>10}  root causes",
-            "package", "target", "verdict", "differing"
+            "  {:width$}  {:twidth$}  {:12}  {:>10}  {:>10}  root causes",
+            "package", "target", "verdict", "differing", "unproven"
         );
         for a in &self.artifacts {
             let word = artifact_word(a);
@@ -364,10 +371,11 @@ impl MatrixReport {
             );
             let _ = writeln!(
                 o,
-                "  {:width$}  {:twidth$}  {painted}  {:>10}  {}",
+                "  {:width$}  {:twidth$}  {painted}  {:>10}  {:>10}  {}",
                 e(&a.unit.package),
                 e(&a.unit.target),
                 size(a.report.summary.differing_bytes),
+                size(a.report.summary.unproven_bytes),
                 causes(&a.report)
             );
         }
@@ -448,11 +456,12 @@ impl MatrixReport {
         for a in &self.artifacts {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 code(&a.unit.package, true),
                 code(&a.unit.target, true),
                 artifact_word(a),
                 size(a.report.summary.differing_bytes),
+                size(a.report.summary.unproven_bytes),
                 esc(&causes(&a.report))
             );
         }
@@ -518,15 +527,16 @@ impl MatrixReport {
             self.verdict_word().to_lowercase(),
             e(&self.headline())
         );
-        o.push_str("<table>\n<thead><tr><th>package</th><th>target</th><th>verdict</th><th>differing</th><th>root causes</th></tr></thead>\n<tbody>\n");
+        o.push_str("<table>\n<thead><tr><th>package</th><th>target</th><th>verdict</th><th>differing</th><th>unproven</th><th>root causes</th></tr></thead>\n<tbody>\n");
         for a in &self.artifacts {
             let _ = writeln!(
                 o,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 e(&a.unit.package),
                 e(&a.unit.target),
                 artifact_word(a),
                 size(a.report.summary.differing_bytes),
+                size(a.report.summary.unproven_bytes),
                 e(&causes(&a.report))
             );
         }
