@@ -104,6 +104,15 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
         }
     }
     let mut notes = Vec::new();
+    // A package named without a pattern that gave no unit is not a main package (for any target).
+    let norm = |p: &str| p.trim().trim_end_matches('/').to_string();
+    for p in base.packages.iter().filter(|p| !p.contains("...")) {
+        if !units.iter().any(|u| norm(&u.package) == norm(p)) {
+            notes.push(format!(
+                "--package {p}: not a main package for any target, so no binary to verify"
+            ));
+        }
+    }
     if let Some(shard) = args.shard {
         notes.push(format!(
             "shard {shard}: {} of the {} units; `twinbuild merge` joins the shards' JSON reports",
