@@ -247,10 +247,7 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         return crate::matrix::verify(args);
     }
     let request = build_request(&args, args.build.request()?)?;
-    harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    let builder = harness::GoBuilder::new();
-    let progress = args.output.report.progress();
+    let (builder, progress) = start_builds(&args.output.report)?;
     let pair = builder
         .build(&request, &progress)
         .map_err(anyhow::Error::new)?;
@@ -272,6 +269,16 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         report.add_confirmations(confirmations);
     }
     publish(&report, &args.output)
+}
+
+/// Before the first build: the Ctrl-C handler (it cleans the temp dirs up),
+/// the real builder and the progress display.
+pub(crate) fn start_builds(
+    out: &ReportArgs,
+) -> Result<(harness::GoBuilder, report::progress::Spinner)> {
+    harness::cleanup::install()
+        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    Ok((harness::GoBuilder::new(), out.progress()))
 }
 
 /// What the two sides' go commands recorded of their builds, compared

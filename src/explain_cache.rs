@@ -31,10 +31,8 @@ pub fn run(args: ExplainCacheArgs) -> Result<i32> {
         bail!("explain-cache writes human, json or markdown, not {f:?}");
     }
     let request = args.build.request()?;
-    harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    let progress = args.report.progress();
-    let runs = harness::GoBuilder::new()
+    let (builder, progress) = crate::cli::start_builds(&args.report)?;
+    let runs = builder
         .build_twice(&request, &harness::Twice::default(), &|| Ok(()), &progress)
         .map_err(anyhow::Error::new)?;
     progress.clear();

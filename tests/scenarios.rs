@@ -381,20 +381,7 @@ fn check_matrix(expect: &Expect, code: Option<i32>, report: &Value) -> Vec<Strin
     if report["kind"] != "matrix" {
         problems.push(format!("kind {}, expected \"matrix\"", report["kind"]));
     }
-    let want_code = if expect.verdict == "reproducible" {
-        0
-    } else {
-        1
-    };
-    if code != Some(want_code) {
-        problems.push(format!("exit code {code:?}, expected {want_code}"));
-    }
-    if report["verdict"] != expect.verdict.as_str() {
-        problems.push(format!(
-            "verdict {}, expected {:?}",
-            report["verdict"], expect.verdict
-        ));
-    }
+    problems.extend(verdict_problems(expect, code, report));
     let empty = Vec::new();
     let artifacts = report["artifacts"].as_array().unwrap_or(&empty);
     let found: Vec<String> = artifacts
@@ -443,17 +430,14 @@ fn check_matrix(expect: &Expect, code: Option<i32>, report: &Value) -> Vec<Strin
     problems
 }
 
-/// Everything wrong with the report, empty when it meets the expectation.
-fn check(
-    expect: &Expect,
-    code: Option<i32>,
-    report: &Value,
-    roots: &BTreeSet<String>,
-) -> Vec<String> {
+/// The exit code and verdict against the expected verdict.
+fn verdict_problems(expect: &Expect, code: Option<i32>, report: &Value) -> Vec<String> {
     let mut problems = Vec::new();
-    let reproducible = expect.verdict == "reproducible";
-
-    let want_code = if reproducible { 0 } else { 1 };
+    let want_code = if expect.verdict == "reproducible" {
+        0
+    } else {
+        1
+    };
     if code != Some(want_code) {
         problems.push(format!("exit code {code:?}, expected {want_code}"));
     }
@@ -463,6 +447,18 @@ fn check(
             report["verdict"], expect.verdict
         ));
     }
+    problems
+}
+
+/// Everything wrong with the report, empty when it meets the expectation.
+fn check(
+    expect: &Expect,
+    code: Option<i32>,
+    report: &Value,
+    roots: &BTreeSet<String>,
+) -> Vec<String> {
+    let reproducible = expect.verdict == "reproducible";
+    let mut problems = verdict_problems(expect, code, report);
     for side in ["lhs", "rhs"] {
         if report[side]["format"] != expect.format.as_str() {
             problems.push(format!(

@@ -47,22 +47,17 @@ impl GoBuilder {
             .ok_or(BuildError::NoGo)?;
         let workspace = Workspace::create()?;
         let mut notes = Vec::new();
-        let Setup {
-            root,
-            user,
-            pin,
-            common,
-        } = self.setup(&workspace, &plan, &go, &plain, &mut notes)?;
+        let setup: Setup = self.setup(&workspace, &plan, &go, &plain, &mut notes)?;
         let prepared = prepare::sides(
             &plain,
             &plan,
-            &root,
-            &user,
-            &common,
+            &setup.root,
+            &setup.user,
+            &setup.common,
             &[Side::Lhs],
             &mut notes,
         )?;
-        let probes = probe::sides(&go, &prepared.sides, &plain, &pin, &user)?;
+        let probes = probe::sides(&go, &prepared.sides, &plain, &setup.pin, &setup.user)?;
         let host = |var: &str| probes[0].go_env.get(var).cloned().unwrap_or_default();
         let (dirs, env) = &prepared.sides[0];
         let module = plan.go_mod.as_ref().and_then(|m| m.module.clone());

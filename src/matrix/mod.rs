@@ -39,10 +39,7 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
     let targets = args.build.target_list()?;
     let base = cli::build_request(&args, args.build.base_request()?)?;
     let source = source::digest(&base.source_dir)?;
-    harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    let builder = harness::GoBuilder::new();
-    let progress = args.output.report.progress();
+    let (builder, progress) = cli::start_builds(&args.output.report)?;
     let listed = builder
         .list_mains(&base, &targets)
         .map_err(anyhow::Error::new)?;
