@@ -13,6 +13,7 @@
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
+pub mod archive;
 pub mod attribute;
 pub mod binary;
 pub mod cache_audit;

@@ -73,7 +73,7 @@ pub(crate) fn visible(s: &str) -> Cow<'_, str> {
 }
 
 /// The page's style sheet, inline (nothing may load).
-const STYLE: &str = include_str!("html.css");
+pub(crate) const STYLE: &str = include_str!("html.css");
 
 pub fn render(r: &Report) -> String {
     let v = View::new(r, Limits::HTML);
