@@ -475,3 +475,44 @@ fn schema_rejects_what_it_should() {
     bad["summary"]["undocumented"] = 1.into();
     assert!(!v.is_valid(&bad));
 }
+
+#[test]
+fn verify_with_a_build_cmd_that_packs_an_archive_gives_the_archive_report() {
+    // A module whose "build" packs a committed Go binary: deterministic
+    // packing is reproducible; a stamp file written at build time is a member finding.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("go.mod"),
+        "module example.com/m\n\ngo 1.26\n",
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/linux-amd64/stamp-a");
+    std::fs::copy(bin, dir.path().join("app")).unwrap();
+    let pack = "tar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - app stamp.txt | gzip -n > app.tar.gz";
+    for (stamp, want) in [("echo fixed", 0), ("date +%s%N", 1)] {
+        let out = Command::new(assert_cmd::cargo::cargo_bin("twinbuild"))
+            .arg("verify")
+            .arg(dir.path())
+            .args(["--build-cmd", &format!("{stamp} > stamp.txt && {pack}")])
+            .args(["--artifact", "app.tar.gz", "--format", "json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        check_schema(&v);
+        assert_eq!(
+            (v["command"].as_str(), v["report"].as_str()),
+            (Some("verify"), Some("archive"))
+        );
+        assert_eq!(v["builds"].as_array().unwrap().len(), 2);
+        if want == 1 {
+            assert_eq!(v["findings"][0]["member"], "stamp.txt");
+        }
+    }
+}

@@ -74,6 +74,9 @@ pub(crate) fn quoted(name: &[u8]) -> String {
     format!("{:?}", String::from_utf8_lossy(name))
 }
 
+/// Metadata as `(field, value)` pairs, in the format's own order.
+pub(crate) type Meta = Vec<(String, String)>;
+
 /// One side's archive as read: its kind, its archive-wide metadata and entries.
 #[derive(Debug)]
 pub(crate) struct Listing {
@@ -228,8 +231,12 @@ pub fn diff(lhs: &Path, rhs: &Path, analyse: &Analyse<'_>) -> Result<ArchiveDiff
     )
 }
 
-/// True when the file at `path` is an archive (by content).
+/// True when the file at `path` is an archive (by content). Anything but
+/// a readable regular file is not (the binary reader then says what it is).
 pub fn is_archive(path: &Path) -> std::io::Result<bool> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(false);
+    }
     Ok(detect(&Source::File(PathBuf::from(path)))?.is_some())
 }
 

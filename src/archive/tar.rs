@@ -99,7 +99,7 @@ struct Pending {
 pub(crate) fn read(
     r: &mut dyn Read,
     store: &mut Store,
-) -> Result<(Vec<Entry>, Vec<(String, String)>), ArchiveError> {
+) -> Result<(Vec<Entry>, super::Meta), ArchiveError> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut globals = Vec::new();
     let mut pending = Pending::default();

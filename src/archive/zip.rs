@@ -79,7 +79,7 @@ pub(crate) fn read(
     src: &Source,
     store: &mut Store,
     budget: &mut u64,
-) -> Result<(Vec<Entry>, Vec<(String, String)>), ArchiveError> {
+) -> Result<(Vec<Entry>, super::Meta), ArchiveError> {
     let len = src.len()?;
     let mut r = src.open()?;
     let eocd = find_eocd(&mut r, len)?
