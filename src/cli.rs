@@ -460,6 +460,9 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
     };
     match (archive(&args.lhs)?, archive(&args.rhs)?) {
         (true, true) => {
+            // Members may be written to a temp dir: Ctrl-C removes it too.
+            harness::cleanup::install()
+                .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
             let hints = VariationHints::default();
             let report = archive_report(&args.lhs, &args.rhs, &hints, context, &args.checksums)?;
             return publish_archive(&report, &args.output);
