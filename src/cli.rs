@@ -200,6 +200,9 @@ pub struct VerifyArgs {
 pub struct DiffArgs {
     pub lhs: PathBuf,
     pub rhs: PathBuf,
+    /// Archives: check them against a checksum file (`sha256sum` format, goreleaser's checksums.txt; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub checksums: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -259,6 +262,17 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         allowances: args.output.allow.clone(),
         notes: pair.notes.clone(),
     };
+    if crate::archive::is_archive(&pair.lhs.artifact).unwrap_or(false) {
+        // A build that packs an archive: the archive report, members diffed with the pair's hints.
+        let report = archive_report(
+            &pair.lhs.artifact,
+            &pair.rhs.artifact,
+            &pair.hints,
+            context,
+            &[],
+        )?;
+        return publish_archive(&report, &args.output);
+    }
     let mut report = analyse(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context)?;
     if request.record_inputs {
         report.build_inputs = Some(build_inputs(&pair.lhs, &pair.rhs));
@@ -499,6 +513,35 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
         allowances: args.output.allow.clone(),
         ..Default::default()
     };
+    let archive = |p: &Path| {
+        crate::archive::is_archive(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    match (archive(&args.lhs)?, archive(&args.rhs)?) {
+        (true, true) => {
+            // Members may be written to a temp dir: Ctrl-C removes it too.
+            harness::cleanup::install()
+                .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+            let hints = VariationHints::default();
+            let report = archive_report(&args.lhs, &args.rhs, &hints, context, &args.checksums)?;
+            return publish_archive(&report, &args.output);
+        }
+        (true, false) | (false, true) => {
+            let (a, b) = if archive(&args.lhs)? {
+                (&args.lhs, &args.rhs)
+            } else {
+                (&args.rhs, &args.lhs)
+            };
+            bail!(
+                "cannot compare an archive ({}) with a file that is not one ({})",
+                a.display(),
+                b.display()
+            );
+        }
+        (false, false) if !args.checksums.is_empty() => {
+            bail!("--checksums checks archives (tar, tar.gz, zip); neither file is one")
+        }
+        (false, false) => {}
+    }
     let report = analyse(&args.lhs, &args.rhs, &VariationHints::default(), context)?;
     publish(&report, &args.output)
 }
@@ -559,6 +602,86 @@ pub(crate) fn analyse(
             context,
         ))
     })
+}
+
+/// Two archives compared (`crate::archive`), each pair of differing binary
+/// members run through [`analyse`] with `hints`, checked against the
+/// `checksums` files, into a report.
+fn archive_report(
+    lhs: &Path,
+    rhs: &Path,
+    hints: &VariationHints,
+    context: report::Context,
+    checksums: &[PathBuf],
+) -> Result<report::archive::ArchiveReport> {
+    let member = |l: &Path, r: &Path, ln: &str, rn: &str| {
+        let ctx = report::Context {
+            command: context.command.clone(),
+            allowances: context.allowances.clone(),
+            ..Default::default()
+        };
+        let mut rep = analyse(l, r, hints, ctx).map_err(|e| {
+            let parts: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
+            parts.join(": ")
+        })?;
+        rep.lhs.path = ln.to_string();
+        rep.rhs.path = rn.to_string();
+        Ok(rep)
+    };
+    let diff = crate::archive::diff(lhs, rhs, &member).map_err(anyhow::Error::msg)?;
+    let mut context = context;
+    let mut checks = Vec::new();
+    for file in checksums {
+        let name = file.display().to_string();
+        let meta = std::fs::metadata(file).with_context(|| format!("cannot read {name}"))?;
+        if meta.len() > crate::archive::checksums::MAX_CHECKSUM_FILE {
+            bail!(
+                "{name}: {} bytes is over the limit for a checksum file",
+                meta.len()
+            );
+        }
+        let text = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("{name}: not a checksum file (not UTF-8 text)"))?;
+        let lines = crate::archive::checksums::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{name}: not a checksum file: {e}"))?;
+        let given = [
+            (
+                "lhs",
+                report::view::file_name(&diff.lhs.path),
+                diff.lhs.sha256.as_str(),
+            ),
+            (
+                "rhs",
+                report::view::file_name(&diff.rhs.path),
+                diff.rhs.sha256.as_str(),
+            ),
+        ];
+        let (found, note) = crate::archive::checksums::check(&name, &lines, &given);
+        checks.extend(found);
+        context.notes.extend(note);
+    }
+    Ok(report::archive::ArchiveReport::new(diff, context, checks))
+}
+
+/// [`publish`] for an archive report.
+fn publish_archive(report: &report::archive::ArchiveReport, out: &OutputArgs) -> Result<i32> {
+    if let Some(path) = &out.attest {
+        std::fs::write(path, report.statement())
+            .with_context(|| format!("cannot write attestation {}", path.display()))?;
+    }
+    let (verbose, timings) = (out.verbose, out.timings);
+    out.report.publish(|format, color| {
+        report.render(
+            format,
+            report::RenderOptions {
+                color,
+                verbose,
+                timings,
+            },
+        )
+    })?;
+    Ok(report.exit_code)
 }
 
 /// Writes the report where asked (the attestation, `--write` files, the

@@ -8,11 +8,14 @@
 //! graph) and compares the sides; [`explain_cache`] builds one side twice
 //! into one cache and uses it to say why the second build missed the cache;
 //! [`cache_audit`] builds through a shared cache and cold, and judges every
-//! entry the cache served. [`doctor`] checks a module's build setup
+//! entry the cache served. [`archive`] compares two release archives
+//! (tar, tar.gz, zip) and runs each differing binary member through the
+//! pipeline. [`doctor`] checks a module's build setup
 //! (go.mod, Makefiles, scripts, goreleaser, workflows) without building.
 //! See ARCHITECTURE.md for the map and the invariants.
 
 pub mod actions;
+pub mod archive;
 pub mod attribute;
 pub mod binary;
 pub mod cache_audit;

@@ -44,10 +44,15 @@ pub enum Cause {
     Header,
     /// Nothing above explains it. Counted, never hidden.
     Unattributed,
+    /// An archive's metadata (entry order, times, owners, modes, compression,
+    /// the gzip header, zip extra fields and comments) differs; the members' bytes may be the same.
+    ArchiveMetadata,
+    /// An archive member's bytes differ, or a member is on one side only.
+    ArchiveMember,
 }
 
 impl Cause {
-    pub const ALL: [Cause; 12] = [
+    pub const ALL: [Cause; 14] = [
         Cause::EmbeddedPath,
         Cause::BuildId,
         Cause::Buildinfo,
@@ -60,6 +65,8 @@ impl Cause {
         Cause::Data,
         Cause::Header,
         Cause::Unattributed,
+        Cause::ArchiveMetadata,
+        Cause::ArchiveMember,
     ];
 
     /// The kebab-case code used in every output format.
@@ -77,6 +84,8 @@ impl Cause {
             Cause::Data => "data",
             Cause::Header => "header",
             Cause::Unattributed => "unattributed",
+            Cause::ArchiveMetadata => "archive-metadata",
+            Cause::ArchiveMember => "archive-member",
         }
     }
 

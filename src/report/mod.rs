@@ -9,6 +9,7 @@
 //! JSON is the `Report` as serde writes it; the human, Markdown and HTML
 //! renderers format one `view::View` of it, which decides what they show.
 
+pub mod archive;
 pub mod attest;
 pub mod cache;
 pub mod confirmation;
