@@ -264,14 +264,14 @@ fn verify(args: VerifyArgs) -> Result<i32> {
     };
     if crate::archive::is_archive(&pair.lhs.artifact).unwrap_or(false) {
         // A build that packs an archive: the archive report, members diffed with the pair's hints.
-        let report = archive_report(
+        let report = crate::archive::command::report(
             &pair.lhs.artifact,
             &pair.rhs.artifact,
             &pair.hints,
             context,
             &[],
         )?;
-        return publish_archive(&report, &args.output);
+        return publish(&report, &args.output);
     }
     let mut report = analyse(&pair.lhs.artifact, &pair.rhs.artifact, &pair.hints, context)?;
     if request.record_inputs {
@@ -522,8 +522,14 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
             harness::cleanup::install()
                 .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
             let hints = VariationHints::default();
-            let report = archive_report(&args.lhs, &args.rhs, &hints, context, &args.checksums)?;
-            return publish_archive(&report, &args.output);
+            let report = crate::archive::command::report(
+                &args.lhs,
+                &args.rhs,
+                &hints,
+                context,
+                &args.checksums,
+            )?;
+            return publish(&report, &args.output);
         }
         (true, false) | (false, true) => {
             let (a, b) = if archive(&args.lhs)? {
@@ -604,106 +610,59 @@ pub(crate) fn analyse(
     })
 }
 
-/// Two archives compared (`crate::archive`), each pair of differing binary
-/// members run through [`analyse`] with `hints`, checked against the
-/// `checksums` files, into a report.
-fn archive_report(
-    lhs: &Path,
-    rhs: &Path,
-    hints: &VariationHints,
-    context: report::Context,
-    checksums: &[PathBuf],
-) -> Result<report::archive::ArchiveReport> {
-    let member = |l: &Path, r: &Path, ln: &str, rn: &str| {
-        let ctx = report::Context {
-            command: context.command.clone(),
-            allowances: context.allowances.clone(),
-            ..Default::default()
-        };
-        let mut rep = analyse(l, r, hints, ctx).map_err(|e| {
-            let parts: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-            parts.join(": ")
-        })?;
-        rep.lhs.path = ln.to_string();
-        rep.rhs.path = rn.to_string();
-        Ok(rep)
-    };
-    let diff = crate::archive::diff(lhs, rhs, &member).map_err(anyhow::Error::msg)?;
-    let mut context = context;
-    let mut checks = Vec::new();
-    for file in checksums {
-        let name = file.display().to_string();
-        let meta = std::fs::metadata(file).with_context(|| format!("cannot read {name}"))?;
-        if meta.len() > crate::archive::checksums::MAX_CHECKSUM_FILE {
-            bail!(
-                "{name}: {} bytes is over the limit for a checksum file",
-                meta.len()
-            );
-        }
-        let text = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
-        let text = String::from_utf8(text)
-            .map_err(|_| anyhow::anyhow!("{name}: not a checksum file (not UTF-8 text)"))?;
-        let lines = crate::archive::checksums::parse(&text)
-            .map_err(|e| anyhow::anyhow!("{name}: not a checksum file: {e}"))?;
-        let given = [
-            (
-                "lhs",
-                report::view::file_name(&diff.lhs.path),
-                diff.lhs.sha256.as_str(),
-            ),
-            (
-                "rhs",
-                report::view::file_name(&diff.rhs.path),
-                diff.rhs.sha256.as_str(),
-            ),
-        ];
-        let (found, note) = crate::archive::checksums::check(&name, &lines, &given);
-        checks.extend(found);
-        context.notes.extend(note);
-    }
-    Ok(report::archive::ArchiveReport::new(diff, context, checks))
+/// A report `publish` can write: a binary's, an archive pair's or a matrix's.
+pub(crate) trait Published {
+    /// The report in `format`, as `options` ask.
+    fn rendered(&self, format: OutputFormat, options: report::RenderOptions) -> String;
+    /// The in-toto statement `--attest` writes.
+    fn statement(&self) -> String;
+    /// The exit code the report gates with.
+    fn exit_code(&self) -> i32;
 }
 
-/// [`publish`] for an archive report.
-fn publish_archive(report: &report::archive::ArchiveReport, out: &OutputArgs) -> Result<i32> {
-    if let Some(path) = &out.attest {
-        std::fs::write(path, report.statement())
-            .with_context(|| format!("cannot write attestation {}", path.display()))?;
+impl Published for Report {
+    fn rendered(&self, format: OutputFormat, options: report::RenderOptions) -> String {
+        self.render_with(format, options)
     }
-    let (verbose, timings) = (out.verbose, out.timings);
-    out.report.publish(|format, color| {
-        report.render(
-            format,
-            report::RenderOptions {
-                color,
-                verbose,
-                timings,
-            },
-        )
-    })?;
-    Ok(report.exit_code)
+    fn statement(&self) -> String {
+        report::attest::statement(self)
+    }
+    fn exit_code(&self) -> i32 {
+        self.exit_code
+    }
 }
 
 /// Writes the report where asked (the attestation, `--write` files, the
 /// output) and returns its exit code.
-pub(crate) fn publish(report: &Report, out: &OutputArgs) -> Result<i32> {
-    if let Some(path) = &out.attest {
-        let statement = report::attest::statement(report);
-        std::fs::write(path, statement)
+pub(crate) fn publish(report: &dyn Published, out: &OutputArgs) -> Result<i32> {
+    publish_to(
+        report,
+        &out.report,
+        out.attest.as_deref(),
+        report::RenderOptions {
+            color: false,
+            verbose: out.verbose,
+            timings: out.timings,
+        },
+    )
+}
+
+/// [`publish`] with the options given apart (`merge` has no `--allow`);
+/// `options.color` is decided here, per output.
+pub(crate) fn publish_to(
+    report: &dyn Published,
+    out: &ReportArgs,
+    attest: Option<&Path>,
+    options: report::RenderOptions,
+) -> Result<i32> {
+    if let Some(path) = attest {
+        std::fs::write(path, report.statement())
             .with_context(|| format!("cannot write attestation {}", path.display()))?;
     }
-    let (verbose, timings) = (out.verbose, out.timings);
-    out.report.publish(|format, color| {
-        report.render_with(
-            format,
-            report::RenderOptions {
-                color,
-                verbose,
-                timings,
-            },
-        )
+    out.publish(|format, color| {
+        report.rendered(format, report::RenderOptions { color, ..options })
     })?;
-    Ok(report.exit_code)
+    Ok(report.exit_code())
 }
 
 /// ANSI colour: the human format on a terminal's stdout, NO_COLOR unset.

@@ -124,7 +124,7 @@ fn identical_archives_are_reproducible() {
         let (code, v) = json(a, b, &[]);
         assert_eq!(code, 0, "{a}");
         assert_eq!(v["verdict"], "reproducible");
-        assert_eq!(v["report"], "archive");
+        assert_eq!(v["kind"], "archive");
         assert_eq!(v["findings"].as_array().unwrap().len(), 0);
         assert_eq!(v["summary"]["entries_same"], 2);
     }
@@ -507,7 +507,7 @@ fn verify_with_a_build_cmd_that_packs_an_archive_gives_the_archive_report() {
         let v: Value = serde_json::from_str(&stdout).unwrap();
         check_schema(&v);
         assert_eq!(
-            (v["command"].as_str(), v["report"].as_str()),
+            (v["command"].as_str(), v["kind"].as_str()),
             (Some("verify"), Some("archive"))
         );
         assert_eq!(v["builds"].as_array().unwrap().len(), 2);

@@ -19,6 +19,7 @@
 //! (exit 2) or a [`Warning`] in the report, never a panic.
 
 pub mod checksums;
+pub(crate) mod command;
 mod compare;
 mod detect;
 mod gzip;

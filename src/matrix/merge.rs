@@ -51,7 +51,11 @@ pub fn run(args: MergeArgs) -> Result<i32> {
         reports.push((name, report));
     }
     let merged = merge(reports)?;
-    super::publish(&merged, &args.report, args.attest.as_deref(), args.verbose)
+    let options = crate::report::RenderOptions {
+        verbose: args.verbose,
+        ..Default::default()
+    };
+    crate::cli::publish_to(&merged, &args.report, args.attest.as_deref(), options)
 }
 
 /// The one report the named shard reports make, or why they cannot.

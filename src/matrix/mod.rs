@@ -131,8 +131,7 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
         artifacts,
         notes,
     );
-    let out = &args.output;
-    publish(&report, &out.report, out.attest.as_deref(), out.verbose)
+    cli::publish(&report, &args.output)
 }
 
 /// One binary of a pair, diffed, attributed and judged as a verify of it alone.
@@ -192,18 +191,14 @@ fn settings(args: &VerifyArgs, listed: &[(String, Vec<String>)]) -> Settings {
     }
 }
 
-/// Writes the report where asked (the attestation, `--write` files, the
-/// output) and returns its exit code.
-pub(crate) fn publish(
-    report: &MatrixReport,
-    out: &cli::ReportArgs,
-    attest: Option<&std::path::Path>,
-    verbose: bool,
-) -> Result<i32> {
-    if let Some(path) = attest {
-        std::fs::write(path, report.statement())
-            .map_err(|e| anyhow::anyhow!("cannot write attestation {}: {e}", path.display()))?;
+impl cli::Published for MatrixReport {
+    fn rendered(&self, format: report::OutputFormat, options: report::RenderOptions) -> String {
+        self.render(format, options.color, options.verbose)
     }
-    out.publish(|format, color| report.render(format, color, verbose))?;
-    Ok(report.exit_code)
+    fn statement(&self) -> String {
+        MatrixReport::statement(self)
+    }
+    fn exit_code(&self) -> i32 {
+        self.exit_code
+    }
 }

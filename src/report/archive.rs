@@ -50,8 +50,9 @@ pub struct ArchiveReport {
     pub twinbuild_version: String,
     /// `diff` or `verify`.
     pub command: String,
-    /// Always `archive`: tells this report from a binary's.
-    pub report: String,
+    /// Always `archive`: tells this report from a binary's (which has no
+    /// `kind`) and from a matrix report's (`matrix`).
+    pub kind: String,
     pub verdict: Verdict,
     /// 0 reproducible or every difference allowed (and no checksum mismatch), 1 otherwise.
     pub exit_code: i32,
@@ -130,7 +131,7 @@ impl ArchiveReport {
             schema_version: SCHEMA_VERSION,
             twinbuild_version: env!("CARGO_PKG_VERSION").to_string(),
             command: context.command,
-            report: "archive".into(),
+            kind: "archive".into(),
             verdict,
             exit_code,
             lhs: diff.lhs,
@@ -413,16 +414,14 @@ impl ArchiveReport {
     fn html(&self) -> String {
         let x = html::escape;
         let mut o = String::with_capacity(32 * 1024);
-        o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n");
-        o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        let _ = writeln!(
-            o,
-            "<title>twinbuild: {} {} vs {}</title>\n<style>\n{}</style>\n</head>\n<body>",
-            x(self.verdict_word()),
-            x(file_name(&self.lhs.path)),
-            x(file_name(&self.rhs.path)),
-            html::STYLE
+        html::page_start(
+            &mut o,
+            &format!(
+                "twinbuild: {} {} vs {}",
+                self.verdict_word(),
+                file_name(&self.lhs.path),
+                file_name(&self.rhs.path)
+            ),
         );
         let class = if self.exit_code == 0 {
             "reproducible"
@@ -513,25 +512,21 @@ impl ArchiveReport {
             o.push_str("</ul>\n");
         }
         for (i, (m, r)) in binary_reports(&self.members).into_iter().enumerate() {
-            let page = r.render(OutputFormat::Html, false);
-            let body = page
-                .split_once("<body>")
-                .and_then(|(_, b)| b.rsplit_once("</body>"))
-                .map_or(page.as_str(), |(b, _)| b);
             let _ = writeln!(
                 o,
-                "<section class=\"member\" id=\"member-{}\"><h2>Member <code>{}</code></h2>\n{body}</section>",
+                "<section class=\"member\" id=\"member-{}\"><h2>Member <code>{}</code></h2>",
                 i + 1,
                 x(&m)
             );
+            html::body(&mut o, r);
+            o.push_str("</section>\n");
         }
-        let _ = writeln!(
-            o,
-            "<footer>twinbuild {} &middot; <code>twinbuild {}</code> &middot; archive report schema {} &middot; exit code {}</footer>\n</body>\n</html>",
-            x(&self.twinbuild_version),
-            x(&self.command),
-            self.schema_version,
-            self.exit_code
+        html::page_end(
+            &mut o,
+            &self.twinbuild_version,
+            &self.command,
+            &format!("archive report schema {}", self.schema_version),
+            self.exit_code,
         );
         o
     }

@@ -258,9 +258,14 @@ impl MatrixReport {
                 ))
             }
         }
-        if value.get("kind").and_then(|v| v.as_str()) != Some(KIND) {
+        let what = match value.get("kind").and_then(|v| v.as_str()) {
+            Some(KIND) => None,
+            Some("archive") => Some("an archive report"),
+            _ => Some("a report of one binary"),
+        };
+        if let Some(what) = what {
             return Err(format!(
-                "{name}: a report of one binary; merge joins the reports of `verify --shard K/N` (or of several packages or targets)"
+                "{name}: {what}; merge joins the reports of `verify --shard K/N` (or of several packages or targets)"
             ));
         }
         serde_json::from_value(value).map_err(|e| format!("{name}: malformed matrix report: {e}"))
@@ -511,15 +516,13 @@ impl MatrixReport {
     fn html(&self) -> String {
         let e = html::escape;
         let mut o = String::new();
-        o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n");
-        o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        let _ = writeln!(
-            o,
-            "<title>twinbuild: {}: {}</title>\n<style>\n{}</style>\n</head>\n<body>",
-            self.verdict_word().to_lowercase(),
-            e(&self.headline()),
-            html::STYLE
+        html::page_start(
+            &mut o,
+            &format!(
+                "twinbuild: {}: {}",
+                self.verdict_word().to_lowercase(),
+                self.headline()
+            ),
         );
         let _ = writeln!(
             o,
@@ -588,13 +591,12 @@ impl MatrixReport {
             }
             o.push_str("</ul>\n");
         }
-        let _ = writeln!(
-            o,
-            "<footer>twinbuild {} &middot; <code>twinbuild {}</code> &middot; report schema {} &middot; exit code {}</footer>\n</body>\n</html>",
-            e(&self.twinbuild_version),
-            e(&self.command),
-            self.schema_version,
-            self.exit_code
+        html::page_end(
+            &mut o,
+            &self.twinbuild_version,
+            &self.command,
+            &format!("matrix report schema {}", self.schema_version),
+            self.exit_code,
         );
         o
     }

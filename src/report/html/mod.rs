@@ -73,40 +73,71 @@ pub(crate) fn visible(s: &str) -> Cow<'_, str> {
 }
 
 /// The page's style sheet, inline (nothing may load).
-pub(crate) const STYLE: &str = include_str!("html.css");
+const STYLE: &str = include_str!("html.css");
 
 pub fn render(r: &Report) -> String {
     let v = View::new(r, Limits::HTML);
-    let mut o = String::with_capacity(64 * 1024);
     let verdict = if v.differs() {
         "not reproducible"
     } else {
         "reproducible"
     };
+    let title = format!(
+        "twinbuild: {verdict}: {} vs {}",
+        v.artifacts[0].name, v.artifacts[1].name
+    );
+    let mut o = String::with_capacity(64 * 1024);
+    page_start(&mut o, &title);
+    body(&mut o, r);
+    page_end(
+        &mut o,
+        &r.twinbuild_version,
+        &r.command,
+        &format!("report schema {}", r.schema_version),
+        r.exit_code,
+    );
+    o
+}
+
+/// The document's head with its (escaped) `title`, up to the opening
+/// `<body>`: every HTML report's, the same style sheet and policy.
+pub(crate) fn page_start(o: &mut String, title: &str) {
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     // Defence in depth behind escaping: nothing may load, nothing may run.
     o.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n");
     o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(o, "<title>{}</title>", escape(title));
+    let _ = writeln!(o, "<style>\n{STYLE}</style>\n</head>\n<body>");
+}
+
+/// The footer (`schema` as in `report schema 1`) and the document's end.
+pub(crate) fn page_end(o: &mut String, version: &str, command: &str, schema: &str, exit_code: i32) {
     let _ = writeln!(
         o,
-        "<title>twinbuild: {verdict}: {} vs {}</title>",
-        escape(v.artifacts[0].name),
-        escape(v.artifacts[1].name)
+        "<footer>twinbuild {} &middot; <code>twinbuild {}</code> &middot; {} &middot; exit code {}</footer>\n</body>\n</html>",
+        escape(version),
+        escape(command),
+        escape(schema),
+        exit_code
     );
-    let _ = writeln!(o, "<style>\n{STYLE}</style>\n</head>\n<body>");
+}
 
-    overview(&mut o, &v);
+/// One binary report's sections, between the head and the footer (an
+/// archive report nests its binary members' with it).
+pub(crate) fn body(o: &mut String, r: &Report) {
+    let v = View::new(r, Limits::HTML);
+    overview(o, &v);
     if v.differs() {
-        root_causes(&mut o, &v);
-        confirmations(&mut o, &v);
+        root_causes(o, &v);
+        confirmations(o, &v);
     }
-    inputs::build_inputs(&mut o, &v);
+    inputs::build_inputs(o, &v);
     if v.differs() {
-        by_cause(&mut o, &v);
+        by_cause(o, &v);
     }
-    sections(&mut o, &v);
+    sections(o, &v);
     if !v.findings.is_empty() {
-        findings(&mut o, &v);
+        findings(o, &v);
     }
     if !r.notes.is_empty() {
         o.push_str("<h2 id=\"notes\">Notes</h2>\n<ul>\n");
@@ -115,15 +146,6 @@ pub fn render(r: &Report) -> String {
         }
         o.push_str("</ul>\n");
     }
-    let _ = writeln!(
-        o,
-        "<footer>twinbuild {} &middot; <code>twinbuild {}</code> &middot; report schema {} &middot; exit code {}</footer>\n</body>\n</html>",
-        escape(&r.twinbuild_version),
-        escape(&r.command),
-        r.schema_version,
-        r.exit_code
-    );
-    o
 }
 
 fn cause_badge(c: Cause) -> String {
