@@ -224,8 +224,34 @@ fn linux_amd64_with_a_vcs_stamp_rebuilds_identical_and_the_recipe_script_agrees(
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("identical"));
 }
 
+/// `python3 -c` packing `members` (name, file) into a zip (`.zip`) or a tar.gz at `out`.
+fn pack(out: &Path, members: &[(&str, &Path)]) {
+    let script = r#"
+import sys, tarfile, zipfile
+out, pairs = sys.argv[1], sys.argv[2:]
+members = list(zip(pairs[0::2], pairs[1::2]))
+if out.endswith(".zip"):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, path in members:
+            z.write(path, name)
+else:
+    with tarfile.open(out, "w:gz") as t:
+        for name, path in members:
+            t.add(path, name)
+"#;
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c").arg(script).arg(out);
+    for (name, path) in members {
+        cmd.arg(name).arg(path);
+    }
+    let o = cmd.output().expect("python3 packs the archive");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The binary as goreleaser publishes it for Windows (in a zip beside a
+/// README) rebuilds identical from the zip: its one binary member is found.
 #[test]
-fn windows_amd64_without_build_id_rebuilds_identical() {
+fn windows_amd64_without_build_id_rebuilds_identical_from_a_release_zip() {
     let s = scratch();
     let src = s.path().join("src");
     module(&src, None);
@@ -235,14 +261,25 @@ fn windows_amd64_without_build_id_rebuilds_identical() {
         ("windows", "amd64"),
         &["-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="],
     );
+    let zip = s.path().join("app_1.0.0_windows_amd64.zip");
+    pack(
+        &zip,
+        &[
+            ("app_1.0.0_windows_amd64/README.md", &src.join("go.mod")),
+            ("app_1.0.0_windows_amd64/app.exe", &bin),
+        ],
+    );
     let o = rebuild(
-        &bin,
+        &zip,
         s.path(),
         &["--source", src.to_str().unwrap(), "--format", "json"],
     );
     let v = assert_identical(&o, &bin);
     assert_eq!(v["recipe"]["vcs"], Value::Null);
     assert_eq!(v["recipe"]["build_id"], Value::Null);
+    assert_eq!(v["published"]["path"], "app_1.0.0_windows_amd64/app.exe");
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("of the archive"), "{notes}");
 }
 
 #[test]
@@ -469,6 +506,28 @@ fn bad_input_is_one_line_and_exit_2() {
     assert_one_line_exit_2(
         &rebuild(&s.path().join("missing"), s.path(), &[]),
         "cannot read",
+    );
+    // Archives: no binary inside, several without --member, a --member not there.
+    let elf = s.path().join("fake-elf");
+    std::fs::write(&elf, b"\x7fELF not really").unwrap();
+    let texts = s.path().join("docs.tar.gz");
+    pack(&texts, &[("README", &text)]);
+    assert_one_line_exit_2(&rebuild(&texts, s.path(), &[]), "holds no binary");
+    let two = s.path().join("two.tar.gz");
+    pack(&two, &[("bin/a", &elf), ("bin/b\u{1b}[2J", &elf)]);
+    assert_one_line_exit_2(&rebuild(&two, s.path(), &[]), "pick one with --member");
+    assert_one_line_exit_2(
+        &rebuild(&two, s.path(), &["--member", "bin/c"]),
+        "has no binary member \"bin/c\"",
+    );
+    assert_one_line_exit_2(
+        &rebuild(&text, s.path(), &["--member", "bin/a"]),
+        "is not one",
+    );
+    // The member is found; it is no real ELF file, and the error names the archive and the member.
+    assert_one_line_exit_2(
+        &rebuild(&two, s.path(), &["--member", "bin/a"]),
+        "two.tar.gz (member \"bin/a\"): malformed elf file",
     );
     // A Go binary whose toolchain is not in the (empty) module cache, offline.
     let src = s.path().join("src");

@@ -11,6 +11,7 @@ use std::io::{self, Read};
 
 use serde::Serialize;
 
+use super::detect::is_binary;
 use super::store::Counted;
 use super::{
     detect, gzip, malformed, tar, zip, Analyse, ArchiveArtifact, ArchiveDiff, ArchiveError, Blob,
@@ -336,6 +337,30 @@ impl Fields {
     }
 }
 
+/// The regular-file members of the archive at `path` whose bytes are a
+/// binary (ELF, thin Mach-O, PE), each written to a file of `store`:
+/// `(name, file)`, in the archive's order. Read with the same bounds as a diff.
+pub(crate) fn binary_members(
+    path: &std::path::Path,
+    store: &mut Store,
+) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    let src = Source::File(path.to_path_buf());
+    let name = path.display().to_string();
+    let mut budget = super::MAX_TOTAL;
+    let (listing, _, _) = open_listing(&src, &name, "the archive", store, &mut budget)?;
+    let mut out = Vec::new();
+    for e in &listing.entries {
+        let (EntryKind::File, Some(blob)) = (e.kind, &e.data) else {
+            continue;
+        };
+        let io = |err: io::Error| format!("cannot read {name}: {err}");
+        if is_binary(&head(blob).map_err(io)?) {
+            out.push((lossy(&e.name), blob.path(store).map_err(io)?));
+        }
+    }
+    Ok(out)
+}
+
 fn open_listing(
     src: &Source,
     name: &str,
@@ -394,19 +419,6 @@ fn head(b: &Blob) -> io::Result<Vec<u8>> {
     let mut v = Vec::with_capacity(8);
     b.at.open()?.take(8).read_to_end(&mut v)?;
     Ok(v)
-}
-
-fn is_binary(h: &[u8]) -> bool {
-    h.starts_with(b"\x7fELF")
-        || h.starts_with(b"MZ")
-        || [
-            [0xfe, 0xed, 0xfa, 0xce],
-            [0xfe, 0xed, 0xfa, 0xcf],
-            [0xce, 0xfa, 0xed, 0xfe],
-            [0xcf, 0xfa, 0xed, 0xfe],
-        ]
-        .iter()
-        .any(|m| h.starts_with(m))
 }
 
 /// Two archives compared, `depth` levels inside the given ones.

@@ -36,7 +36,7 @@ pub(crate) fn detect(src: &Source) -> io::Result<Option<Kind>> {
     let mut r = src.open()?;
     let mut head = Vec::with_capacity(512);
     (&mut r).take(512).read_to_end(&mut head)?;
-    if is_binary(&head) {
+    if is_binary(&head) || head.starts_with(&FAT_MACHO) {
         return Ok(None);
     }
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -60,19 +60,21 @@ pub(crate) fn detect(src: &Source) -> io::Result<Option<Kind>> {
         .then_some(Kind::Zip))
 }
 
-/// ELF, Mach-O (thin or fat) or PE/MZ magic.
-fn is_binary(head: &[u8]) -> bool {
-    const MAGICS: [&[u8]; 7] = [
+/// ELF, thin Mach-O or PE/MZ magic: a file the binary pipeline reads.
+pub(crate) fn is_binary(head: &[u8]) -> bool {
+    const MAGICS: [&[u8]; 6] = [
         b"\x7fELF",
         b"MZ",
         &[0xfe, 0xed, 0xfa, 0xce],
         &[0xfe, 0xed, 0xfa, 0xcf],
         &[0xce, 0xfa, 0xed, 0xfe],
         &[0xcf, 0xfa, 0xed, 0xfe],
-        &[0xca, 0xfe, 0xba, 0xbe],
     ];
     MAGICS.iter().any(|m| head.starts_with(m))
 }
+
+/// A fat (universal) Mach-O's magic: not an archive either.
+const FAT_MACHO: [u8; 4] = [0xca, 0xfe, 0xba, 0xbe];
 
 /// A 512-byte tar header: ustar/GNU magic, or a v7 header whose checksum holds.
 pub(crate) fn is_tar_header(b: &[u8]) -> bool {

@@ -232,6 +232,24 @@ pub fn diff(lhs: &Path, rhs: &Path, analyse: &Analyse<'_>) -> Result<ArchiveDiff
     )
 }
 
+/// The binary members of one archive (`rebuild ARCHIVE`), written to
+/// twinbuild's temp dir, which lives as long as this value.
+pub struct BinaryMembers {
+    /// `(member name, file)`, in the archive's order.
+    pub binaries: Vec<(String, PathBuf)>,
+    _store: Store,
+}
+
+/// The binary members of the archive at `path`, read with a diff's bounds.
+pub fn binary_members(path: &Path) -> Result<BinaryMembers, String> {
+    let mut store = Store::new();
+    let binaries = compare::binary_members(path, &mut store)?;
+    Ok(BinaryMembers {
+        binaries,
+        _store: store,
+    })
+}
+
 /// True when the file at `path` is an archive (by content). Anything but
 /// a readable regular file is not (the binary reader then says what it is).
 pub fn is_archive(path: &Path) -> std::io::Result<bool> {

@@ -15,8 +15,11 @@ use super::RebuildRequest;
 
 #[derive(Debug, Args)]
 pub struct RebuildArgs {
-    /// The published Go binary.
+    /// The published Go binary, or a release archive (tar, tar.gz, zip) holding it.
     pub binary: PathBuf,
+    /// With an archive holding several binaries: the member to rebuild (its name in the archive).
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
     /// Build from this directory (the main module's root; never written to) instead of the module zip.
     #[arg(long, value_name = "DIR", conflicts_with = "module")]
     pub source: Option<PathBuf>,
@@ -68,8 +71,11 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
     };
     crate::harness::cleanup::install()
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    let archive = archive_member(&args)?;
     let req = RebuildRequest {
-        binary: args.binary.clone(),
+        binary: archive
+            .as_ref()
+            .map_or_else(|| args.binary.clone(), |a| a.file.clone()),
         source: source.clone(),
         allow_network: args.allow_network,
         proxy: Some(args.proxy.clone()),
@@ -78,7 +84,22 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
         keep_binary: args.keep_binary.clone(),
         try_ldflags: args.try_ldflags.clone(),
     };
-    let outcome = super::rebuild(&req)?;
+    let mut outcome = super::rebuild(&req).map_err(|e| match &archive {
+        // The member's temp file means nothing to the user: name the archive and the member.
+        Some(a) => anyhow::anyhow!(format!("{e:#}").replace(
+            &a.file.display().to_string(),
+            &format!("{} (member {:?})", args.binary.display(), a.name)
+        )),
+        None => e.into(),
+    })?;
+    if let Some(a) = &archive {
+        outcome.published.path = a.name.clone();
+        outcome.notes.push(format!(
+            "rebuilt the member {} of the archive {}: the archive's own packing (entry order, times, owners, compression) is not in the binary's recipe; `twinbuild diff` of two archives compares it",
+            a.name,
+            args.binary.display()
+        ));
+    }
     if let Some(path) = &args.emit_recipe {
         if !outcome.fetched_only {
             write_script(path, &super::script::emit(&outcome, &source))?;
@@ -94,6 +115,67 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
     args.report
         .publish(|format, _| super::render::render(&outcome, format))?;
     Ok(outcome.exit_code)
+}
+
+/// The member of a release archive that `rebuild` rebuilds, in a temp file.
+struct ArchiveMember {
+    name: String,
+    file: PathBuf,
+    /// Keeps the temp file.
+    _members: crate::archive::BinaryMembers,
+}
+
+/// With an archive: its one binary member, or the one `--member` names.
+fn archive_member(args: &RebuildArgs) -> Result<Option<ArchiveMember>> {
+    let path = &args.binary;
+    if !crate::archive::is_archive(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+    {
+        if args.member.is_some() {
+            bail!(
+                "--member picks a binary inside an archive; {} is not one",
+                path.display()
+            );
+        }
+        return Ok(None);
+    }
+    let members = crate::archive::binary_members(path).map_err(anyhow::Error::msg)?;
+    // Quoted: a member's name is the archive's, control characters included.
+    let names: Vec<String> = members
+        .binaries
+        .iter()
+        .map(|(n, _)| format!("{n:?}"))
+        .collect();
+    let chosen = match (&args.member, names.as_slice()) {
+        (Some(m), _) => members
+            .binaries
+            .iter()
+            .find(|(n, _)| n == m)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} has no binary member {m:?}; its binaries: {}",
+                    path.display(),
+                    names.join(", ")
+                )
+            })?,
+        (None, [_]) => &members.binaries[0],
+        (None, []) => bail!(
+            "{} holds no binary (ELF, Mach-O or PE) to rebuild",
+            path.display()
+        ),
+        (None, _) => bail!(
+            "{} holds {} binaries: pick one with --member ({})",
+            path.display(),
+            names.len(),
+            names.join(", ")
+        ),
+    };
+    let (name, file) = chosen.clone();
+    Ok(Some(ArchiveMember {
+        name,
+        file,
+        _members: members,
+    }))
 }
 
 fn write_script(path: &std::path::Path, text: &str) -> Result<()> {
