@@ -304,8 +304,11 @@ fn hostile_names_and_links_are_warnings_and_never_extracted() {
     // A symlink whose target differs: a finding, the target never followed.
     let (code, v) = json("hostile-1.tar.gz", "link-other.tar.gz", &[]);
     assert_eq!(code, 1);
-    assert_eq!(v["findings"][0]["field"], "link target");
-    assert_eq!(v["findings"][0]["examples"][0]["rhs"], "/etc/shadow");
+    assert_eq!(v["findings"][0]["cause"], "archive-member");
+    assert_eq!(
+        v["findings"][0]["examples"][0]["rhs"],
+        "symlink to /etc/shadow"
+    );
     // Names are escaped in every format.
     let (_, human, _) = diff("hostile-1.tar.gz", "link-other.tar.gz", &[]);
     assert!(
@@ -515,4 +518,52 @@ fn verify_with_a_build_cmd_that_packs_an_archive_gives_the_archive_report() {
             assert_eq!(v["findings"][0]["member"], "stamp.txt");
         }
     }
+}
+
+/// Testing like an attacker: a binary replaced by a symlink or by a script,
+/// or added on one side, is a member change that no `--allow` passes (a
+/// binary passes only through its own report); a retargeted link is a
+/// member change, which `--allow archive-metadata` does not pass.
+#[test]
+fn a_binary_swapped_for_something_else_never_passes_an_allow() {
+    let both = ["--allow", "archive-metadata", "--allow", "archive-member"];
+    for rhs in [
+        "swap-symlink.tar.gz",
+        "swap-script.tar.gz",
+        "added-binary.tar.gz",
+    ] {
+        let (code, v) = json("same-1.tar.gz", rhs, &both);
+        assert_eq!(code, 1, "{rhs} passed the gate: {v}");
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["binary"] == true)
+            .unwrap_or_else(|| panic!("{rhs}: no binary finding: {v}"));
+        assert_eq!(f["cause"], "archive-member", "{rhs}");
+        assert!(
+            f["title"]
+                .as_str()
+                .unwrap()
+                .contains("no --allow passes it"),
+            "{rhs}: {f}"
+        );
+    }
+    let (code, v) = json(
+        "link-1.tar.gz",
+        "link-2.tar.gz",
+        &["--allow", "archive-metadata"],
+    );
+    assert_eq!(code, 1, "{v}");
+    let f = &v["findings"].as_array().unwrap()[0];
+    assert_eq!(f["cause"], "archive-member", "{v}");
+    assert_eq!(f["member"], "bin/latest");
+    assert!(f.get("binary").is_none(), "{f}");
+    // A retargeted link that is not a binary is a member change --allow archive-member accepts.
+    let (code, _) = json(
+        "link-1.tar.gz",
+        "link-2.tar.gz",
+        &["--allow", "archive-member"],
+    );
+    assert_eq!(code, 0);
 }

