@@ -255,13 +255,7 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         .build(&request, &progress)
         .map_err(anyhow::Error::new)?;
     progress.clear();
-    let context = report::Context {
-        command: "verify".into(),
-        toolchain: Some(pair.toolchain.clone()),
-        builds: vec![pair.lhs.clone(), pair.rhs.clone()],
-        allowances: args.output.allow.clone(),
-        notes: pair.notes.clone(),
-    };
+    let context = verify_context(&pair, &args.output.allow);
     if crate::archive::is_archive(&pair.lhs.artifact).unwrap_or(false) {
         // A build that packs an archive: the archive report, members diffed with the pair's hints.
         let report = crate::archive::command::report(
@@ -283,6 +277,18 @@ fn verify(args: VerifyArgs) -> Result<i32> {
         report.add_confirmations(confirmations);
     }
     publish(&report, &args.output)
+}
+
+/// What a verify's report says besides the diff: the pair's toolchain,
+/// builds and notes, and the causes allowed.
+pub(crate) fn verify_context(pair: &harness::BuildPair, allow: &[Cause]) -> report::Context {
+    report::Context {
+        command: "verify".into(),
+        toolchain: Some(pair.toolchain.clone()),
+        builds: vec![pair.lhs.clone(), pair.rhs.clone()],
+        allowances: allow.to_vec(),
+        notes: pair.notes.clone(),
+    }
 }
 
 /// Before the first build: the Ctrl-C handler (it cleans the temp dirs up),

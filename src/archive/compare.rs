@@ -58,12 +58,15 @@ pub struct ArchiveFinding {
 }
 
 impl ArchiveFinding {
+    /// The differing member this finding is about, among `members`.
+    pub fn member_in<'m>(&self, members: &'m [MemberDiff]) -> Option<&'m MemberDiff> {
+        let name = self.member.as_ref()?;
+        members.iter().find(|m| &m.name == name)
+    }
+
     /// Whether `--allow` accepts it (see [`ArchiveDiff::passes`]).
     pub fn allowed(&self, allow: &[Cause], diff: &ArchiveDiff) -> bool {
-        let member = self
-            .member
-            .as_ref()
-            .and_then(|m| diff.members.iter().find(|d| &d.name == m));
+        let member = self.member_in(&diff.members);
         match member {
             Some(MemberDiff {
                 report: Some(r), ..

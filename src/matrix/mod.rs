@@ -142,13 +142,7 @@ fn verify_artifact(
     a: &harness::ArtifactPair,
     unit: Unit,
 ) -> Result<ArtifactResult> {
-    let context = report::Context {
-        command: "verify".into(),
-        toolchain: Some(pair.toolchain.clone()),
-        builds: vec![pair.lhs.clone(), pair.rhs.clone()],
-        allowances: args.output.allow.clone(),
-        notes: pair.notes.clone(),
-    };
+    let context = cli::verify_context(pair, &args.output.allow);
     let mut report = cli::analyse(&a.lhs, &a.rhs, &pair.hints, context)?;
     // The binaries lie in temp dirs gone after the run: named by side, target and file.
     let name = |side: &str, path: &std::path::Path| {

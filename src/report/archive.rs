@@ -650,10 +650,7 @@ fn human_diff(
             let _ = writeln!(o, "{indent}      {} more", f.count - f.examples.len());
         }
         let _ = writeln!(o, "{indent}      fix: {}", e(&f.fix));
-        let member = f
-            .member
-            .as_ref()
-            .and_then(|n| members.iter().find(|m| &m.name == n));
+        let member = f.member_in(members);
         if let Some(m) = member {
             if let Some(n) = &m.note {
                 let _ = writeln!(o, "{indent}      note: {}", e(n));
@@ -704,10 +701,7 @@ fn md_diff(o: &mut String, findings: &[ArchiveFinding], members: &[MemberDiff], 
             let _ = writeln!(o, "{pad}  - {} more", f.count - f.examples.len());
         }
         let _ = writeln!(o, "{pad}  - fix: {}", esc(&f.fix));
-        let member = f
-            .member
-            .as_ref()
-            .and_then(|n| members.iter().find(|m| &m.name == n));
+        let member = f.member_in(members);
         if let Some(m) = member {
             if let Some(n) = &m.note {
                 let _ = writeln!(o, "{pad}  - note: {}", esc(n));
@@ -749,10 +743,7 @@ fn html_diff(o: &mut String, findings: &[ArchiveFinding], members: &[MemberDiff]
             let _ = write!(o, "<li>{} more</li>", f.count - f.examples.len());
         }
         let _ = write!(o, "<li>fix: {}</li>", x(&f.fix));
-        let member = f
-            .member
-            .as_ref()
-            .and_then(|n| members.iter().find(|m| &m.name == n));
+        let member = f.member_in(members);
         if let Some(m) = member {
             if let Some(n) = &m.note {
                 let _ = write!(o, "<li>note: {}</li>", x(n));
