@@ -187,7 +187,7 @@ fn settings(args: &VerifyArgs, listed: &[(String, Vec<String>)]) -> Settings {
 
 impl cli::Published for MatrixReport {
     fn rendered(&self, format: report::OutputFormat, options: report::RenderOptions) -> String {
-        self.render(format, options.color, options.verbose)
+        self.render(format, options)
     }
     fn statement(&self) -> String {
         MatrixReport::statement(self)

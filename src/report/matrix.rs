@@ -271,10 +271,11 @@ impl MatrixReport {
         serde_json::from_value(value).map_err(|e| format!("{name}: malformed matrix report: {e}"))
     }
 
-    /// Render in `format`; `color` and `verbose` are for the human format.
-    pub fn render(&self, format: OutputFormat, color: bool, verbose: bool) -> String {
+    /// Render in `format`; the options are for the human format (`timings`:
+    /// each differing artifact's build timings, with `verbose`).
+    pub fn render(&self, format: OutputFormat, options: super::RenderOptions) -> String {
         match format {
-            OutputFormat::Human => self.human(color, verbose),
+            OutputFormat::Human => self.human(options),
             OutputFormat::Json => {
                 let mut s =
                     serde_json::to_string_pretty(self).expect("a MatrixReport always serialises");
@@ -334,7 +335,8 @@ impl MatrixReport {
         }
     }
 
-    fn human(&self, color: bool, verbose: bool) -> String {
+    fn human(&self, options: super::RenderOptions) -> String {
+        let (color, verbose) = (options.color, options.verbose);
         let e = human::escape;
         let mut o = String::new();
         let code = if self.exit_code == 0 { "32;1" } else { "31;1" };
@@ -409,9 +411,8 @@ impl MatrixReport {
                 o.push_str(&a.report.render_with(
                     OutputFormat::Human,
                     super::RenderOptions {
-                        color,
                         verbose: false,
-                        timings: false,
+                        ..options
                     },
                 ));
             } else {
