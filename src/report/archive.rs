@@ -533,7 +533,7 @@ impl ArchiveReport {
 
     /// The `--attest` statement: the two archives as subjects.
     pub fn statement(&self) -> String {
-        use super::attest::{Statement, Subject, Verifier};
+        use super::attest::{Statement, Verifier};
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Predicate<'a> {
@@ -550,20 +550,10 @@ impl ArchiveReport {
             allowances: &'a [Cause],
             report_schema_version: u32,
         }
-        let (l, r) = (file_name(&self.lhs.path), file_name(&self.rhs.path));
-        let subjects = if l == r && self.lhs.sha256 == self.rhs.sha256 {
-            vec![Subject::sha256(l.to_string(), &self.lhs.sha256)]
-        } else if l == r {
-            vec![
-                Subject::sha256(format!("{l} (lhs)"), &self.lhs.sha256),
-                Subject::sha256(format!("{r} (rhs)"), &self.rhs.sha256),
-            ]
-        } else {
-            vec![
-                Subject::sha256(l.to_string(), &self.lhs.sha256),
-                Subject::sha256(r.to_string(), &self.rhs.sha256),
-            ]
-        };
+        let subjects = super::attest::pair_subjects(
+            (&self.lhs.path, &self.lhs.sha256),
+            (&self.rhs.path, &self.rhs.sha256),
+        );
         Statement::new(
             subjects,
             PREDICATE_TYPE,

@@ -180,20 +180,24 @@ fn build(b: &BuildRecord) -> Build<'_> {
 /// subject is a set; two different files with the same name are told apart
 /// by side (`hello (lhs)`), as names should be unique within it.
 fn subjects(r: &Report) -> Vec<Subject> {
-    let (l, rr) = (file_name(&r.lhs.path), file_name(&r.rhs.path));
+    pair_subjects((&r.lhs.path, &r.lhs.sha256), (&r.rhs.path, &r.rhs.sha256))
+}
+
+/// The subjects of two compared files given as `(path, sha256)`, by file
+/// name: one when they are the same bytes under one name, told apart by
+/// side when two different files share a name.
+pub(crate) fn pair_subjects(lhs: (&str, &str), rhs: (&str, &str)) -> Vec<Subject> {
+    let (l, r) = (file_name(lhs.0), file_name(rhs.0));
     let subject = Subject::sha256;
-    if l == rr && r.lhs.sha256 == r.rhs.sha256 {
-        vec![subject(l.to_string(), &r.lhs.sha256)]
-    } else if l == rr {
+    if l == r && lhs.1 == rhs.1 {
+        vec![subject(l.to_string(), lhs.1)]
+    } else if l == r {
         vec![
-            subject(format!("{l} (lhs)"), &r.lhs.sha256),
-            subject(format!("{rr} (rhs)"), &r.rhs.sha256),
+            subject(format!("{l} (lhs)"), lhs.1),
+            subject(format!("{r} (rhs)"), rhs.1),
         ]
     } else {
-        vec![
-            subject(l.to_string(), &r.lhs.sha256),
-            subject(rr.to_string(), &r.rhs.sha256),
-        ]
+        vec![subject(l.to_string(), lhs.1), subject(r.to_string(), rhs.1)]
     }
 }
 
