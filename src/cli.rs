@@ -296,8 +296,7 @@ pub(crate) fn verify_context(pair: &harness::BuildPair, allow: &[Cause]) -> repo
 pub(crate) fn start_builds(
     out: &ReportArgs,
 ) -> Result<(harness::GoBuilder, report::progress::Spinner)> {
-    harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    harness::cleanup::install().map_err(anyhow::Error::msg)?;
     Ok((harness::GoBuilder::new(), out.progress()))
 }
 
@@ -525,8 +524,7 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
     match (archive(&args.lhs)?, archive(&args.rhs)?) {
         (true, true) => {
             // Members may be written to a temp dir: Ctrl-C removes it too.
-            harness::cleanup::install()
-                .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+            harness::cleanup::install().map_err(anyhow::Error::msg)?;
             let hints = VariationHints::default();
             let report = crate::archive::command::report(
                 &args.lhs,
@@ -537,8 +535,8 @@ fn diff_files(args: DiffArgs) -> Result<i32> {
             )?;
             return publish(&report, &args.output);
         }
-        (true, false) | (false, true) => {
-            let (a, b) = if archive(&args.lhs)? {
+        (l @ true, false) | (l @ false, true) => {
+            let (a, b) = if l {
                 (&args.lhs, &args.rhs)
             } else {
                 (&args.rhs, &args.lhs)

@@ -1,6 +1,29 @@
 //! RFC 3339 times as Go writes them (`time.Time`'s text form): buildinfo's
-//! `vcs.time`, the action graph's timestamps. Read without a date crate:
-//! the form is fixed, and the calendar arithmetic is a few lines.
+//! `vcs.time`, the action graph's timestamps; and seconds since 1970 written
+//! as a UTC date and time (archive mtimes). Without a date crate: the forms
+//! are fixed, and the calendar arithmetic is a few lines each way.
+
+/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss` (UTC): archive mtimes in reports.
+pub fn utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days, the inverse of days_from_civil below.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
 
 /// Nanoseconds since the Unix epoch of an RFC 3339 time as Go's
 /// `time.Time` writes it: `YYYY-MM-DDTHH:MM:SS[.frac]` then `Z` or `±HH:MM`.
@@ -91,4 +114,25 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_known_times() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc(1_764_000_000), "2025-11-24 16:00:00");
+        assert_eq!(super::utc(-1), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn utc_is_the_inverse_of_unix_nanos() {
+        for secs in [0i64, 951_782_400, 1_764_000_000, 4_102_444_799] {
+            let text = super::utc(secs).replacen(' ', "T", 1) + "Z";
+            assert_eq!(
+                super::unix_nanos(&text),
+                Some(i128::from(secs) * 1_000_000_000)
+            );
+        }
+    }
 }

@@ -4,7 +4,8 @@
 
 use std::io::Read;
 
-use super::{malformed, quoted, utc, ArchiveError, MAX_NAME};
+use super::{malformed, quoted, ArchiveError, MAX_NAME};
+use crate::rfc3339::utc;
 
 /// The header's fields as `(field, value)`, in header order.
 pub(crate) fn header(r: &mut dyn Read) -> Result<Vec<(String, String)>, ArchiveError> {

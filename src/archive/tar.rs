@@ -7,8 +7,8 @@
 use std::io::{self, Read};
 
 use super::{
-    malformed, quoted, utc, ArchiveError, Entry, EntryKind, Store, MAX_ENTRIES, MAX_MEMBER,
-    MAX_NAME, MAX_PAX,
+    malformed, quoted, ArchiveError, Entry, EntryKind, Store, MAX_ENTRIES, MAX_MEMBER, MAX_NAME,
+    MAX_PAX,
 };
 
 /// Whether a 512-byte header's checksum holds (unsigned or signed sum).
@@ -213,7 +213,7 @@ pub(crate) fn read(
             "mtime".into(),
             format!(
                 "{mtime} ({} UTC)",
-                utc(i64::try_from(mtime).unwrap_or(i64::MAX / 2))
+                crate::rfc3339::utc(i64::try_from(mtime).unwrap_or(i64::MAX / 2))
             ),
         ));
         if format != "v7" {

@@ -303,7 +303,7 @@ fn extra_meta(prefix: &str, extra: &[u8], meta: &mut Vec<(String, String)>) {
                         let t = i32::from_le_bytes([t[0], t[1], t[2], t[3]]);
                         format!(
                             "mtime {t} ({} UTC), flags {f:#04x}, {} bytes",
-                            super::utc(i64::from(t)),
+                            crate::rfc3339::utc(i64::from(t)),
                             d.len()
                         )
                     }

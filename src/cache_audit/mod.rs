@@ -72,8 +72,7 @@ pub fn run(args: CacheAuditArgs) -> Result<i32> {
         (None, Some(cmd)) if !cmd.trim().is_empty() => Audited::Program(cmd.clone()),
         _ => bail!("give the cache to audit: --gocache PATH or --gocacheprog CMD"),
     };
-    harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    harness::cleanup::install().map_err(anyhow::Error::msg)?;
     let own = Workspace::create().map_err(anyhow::Error::new)?;
     let root = own.path().context("no temp dir")?.to_path_buf();
     let (dir, upstream) = match &audited {

@@ -69,8 +69,7 @@ pub fn run(args: RebuildArgs) -> Result<i32> {
         },
         (None, None) => SourceSpec::Recorded,
     };
-    crate::harness::cleanup::install()
-        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    crate::harness::cleanup::install().map_err(anyhow::Error::msg)?;
     let archive = archive_member(&args)?;
     let req = RebuildRequest {
         binary: archive
