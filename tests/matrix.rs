@@ -324,3 +324,39 @@ fn verify_refuses_what_a_matrix_cannot_do_before_building() {
         stderr(&out)
     );
 }
+
+/// A shard with no units (fewer units than shards) builds nothing, yet
+/// names the toolchain like every other shard: `merge` compares it.
+#[test]
+fn an_empty_shard_builds_nothing_and_names_the_toolchain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("s4.json");
+    let out = twinbuild()
+        .arg("verify")
+        .arg(root().join("scenarios/release-matrix"))
+        .args([
+            "--package",
+            "./...",
+            "--target",
+            "linux/amd64",
+            "--shard",
+            "4/4",
+        ])
+        .args(["--format", "json", "--output"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = read(&json);
+    assert_eq!(v["units"].as_array().unwrap().len(), 3);
+    assert!(v["artifacts"].as_array().unwrap().is_empty());
+    assert!(
+        v["toolchain"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("go"),
+        "{v}"
+    );
+    assert!(v["notes"].to_string().contains("has no units"), "{v}");
+    assert_valid(&v);
+}

@@ -273,13 +273,8 @@ impl GoBuilder {
             timeout: req.timeout,
         };
         let (lhs, rhs) = collect::records(plans, finished, probes);
-        let toolchain = ToolchainInfo {
-            version: pin.version,
-            source: pin.source.to_string(),
-            pinned: pin.pinned,
-        };
         Ok(Done {
-            toolchain,
+            toolchain: pin.into(),
             lhs,
             rhs,
             artifacts,

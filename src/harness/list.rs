@@ -14,10 +14,19 @@
 
 use super::go_builder::{GoBuilder, Setup};
 use super::plan::Plan;
-use super::{prepare, probe, toolchain, BuildError, BuildRequest, Side, Workspace};
+use super::{prepare, probe, toolchain, BuildError, BuildRequest, Side, ToolchainInfo, Workspace};
 
 /// A target: `Some((GOOS, GOARCH))`, or `None` for the host's.
 pub type Target = Option<(String, String)>;
+
+/// What [`GoBuilder::list_mains`] found.
+#[derive(Debug, Clone)]
+pub struct MainPackages {
+    /// The toolchain the builds will get (chosen as for a build).
+    pub toolchain: ToolchainInfo,
+    /// Per target (`GOOS/GOARCH`), its main packages.
+    pub targets: Vec<(String, Vec<String>)>,
+}
 
 impl GoBuilder {
     /// The main packages `request.packages` (patterns allowed) match for
@@ -26,7 +35,7 @@ impl GoBuilder {
         &self,
         request: &BuildRequest,
         targets: &[Target],
-    ) -> Result<Vec<(String, Vec<String>)>, BuildError> {
+    ) -> Result<MainPackages, BuildError> {
         let patterns: Vec<String> = request
             .packages
             .iter()
@@ -99,7 +108,10 @@ impl GoBuilder {
                 .collect();
             listed.push((format!("{os}/{arch}"), mains));
         }
-        Ok(listed)
+        Ok(MainPackages {
+            toolchain: setup.pin.into(),
+            targets: listed,
+        })
     }
 }
 

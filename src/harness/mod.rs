@@ -44,7 +44,7 @@ pub use confirm::{removable, ConfirmError, Rebuilt, REMOVABLE};
 pub use env::{is_secret_name, redact, REDACTED};
 pub use fake::FakeBuilder;
 pub use go_builder::GoBuilder;
-pub use list::{target_name, Target};
+pub use list::{target_name, MainPackages, Target};
 pub use toolchain::is_toolchain_version;
 pub use twice::{CacheRuns, Twice};
 

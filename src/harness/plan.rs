@@ -217,6 +217,17 @@ pub(super) struct Pin {
     pub pinned: bool,
 }
 
+impl From<Pin> for super::ToolchainInfo {
+    /// What the report says of the toolchain.
+    fn from(pin: Pin) -> Self {
+        super::ToolchainInfo {
+            version: pin.version,
+            source: pin.source.to_string(),
+            pinned: pin.pinned,
+        }
+    }
+}
+
 impl Pin {
     /// `--toolchain`, else go.mod's exact `toolchain` line, else the local go (not pinned, with a note).
     pub(super) fn choose(

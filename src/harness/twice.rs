@@ -173,11 +173,7 @@ impl GoBuilder {
         let mut second_record = collect::record(side, &second, probe, &second_records);
         second_record.side = Side::Rhs;
         Ok(CacheRuns {
-            toolchain: ToolchainInfo {
-                version: pin.version,
-                source: pin.source.to_string(),
-                pinned: pin.pinned,
-            },
+            toolchain: pin.into(),
             first: first_record,
             second: second_record,
             second_cache,

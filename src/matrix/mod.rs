@@ -40,11 +40,12 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
     let base = cli::build_request(&args, args.build.base_request()?)?;
     let source = source::digest(&base.source_dir)?;
     let (builder, progress) = cli::start_builds(&args.output.report)?;
-    let listed = builder
+    let mains = builder
         .list_mains(&base, &targets)
         .map_err(anyhow::Error::new)?;
+    let listed = &mains.targets;
     let mut units: Vec<Unit> = Vec::new();
-    for (target, packages) in &listed {
+    for (target, packages) in listed {
         for p in packages {
             units.push(Unit {
                 package: p.clone(),
@@ -71,8 +72,7 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
         .collect();
 
     let mut artifacts = Vec::with_capacity(mine.len());
-    let mut toolchain = None;
-    for (target, _) in &listed {
+    for (target, _) in listed {
         let packages: Vec<String> = mine
             .iter()
             .filter(|u| &u.target == target)
@@ -91,7 +91,6 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
             .build(&request, &progress)
             .map_err(anyhow::Error::new)?;
         progress.clear();
-        toolchain.get_or_insert_with(|| pair.toolchain.clone());
         for a in &pair.artifacts {
             let unit = Unit {
                 package: a.package.clone(),
@@ -124,8 +123,8 @@ pub fn verify(args: VerifyArgs) -> Result<i32> {
     }
     let report = MatrixReport::new(
         source,
-        settings(&args, &listed),
-        toolchain,
+        settings(&args, listed),
+        Some(mains.toolchain.clone()),
         args.shard,
         units,
         artifacts,
